@@ -1,0 +1,31 @@
+//! The domain of zhengshu: the types and rules of professional-qualification
+//! certificates, their holders, annotations (加注), issuing bodies and audit
+//! events, with no I/O. Input becomes domain types at the edge through the
+//! `parse` constructors (a value of [`IdNumber`] or [`HolderName`] is valid by
+//! construction), and every rule that depends on the date takes it from an
+//! injected [`Clock`] so it can be tested with a fixed one. Storage and HTTP
+//! build on this crate; it knows nothing of either.
+#![forbid(unsafe_code)]
+
+pub mod annotation;
+pub mod audit;
+pub mod certificate;
+pub mod clock;
+pub mod holder;
+pub mod id;
+pub mod name;
+pub mod reference;
+
+pub use annotation::{AnnotationPolicy, AnnotationState, LimitReached, Scenario};
+pub use audit::{Actor, AuditEvent, NewAuditEvent};
+pub use certificate::{
+    Certificate, CertificateNumber, CertificateStatus, NewCertificate, Revocation, Sex,
+};
+pub use clock::{Clock, FixedClock, SystemClock, china_tz, day_in_china};
+pub use holder::{Holder, TermsVersion, Username};
+pub use id::{IdDocument, IdError, IdNumber, IdType};
+pub use name::{HolderName, NameError};
+pub use reference::{BodyCode, IssuingBody, QualificationCode, QualificationType};
+
+/// A calendar day (China Standard Time where it comes from a timestamp).
+pub type Day = jiff::civil::Date;
