@@ -1,0 +1,325 @@
+//! The storage story suite: one set of scenarios, written once against the
+//! [`Storage`] trait, that every backend runs on a fresh database of its own
+//! (`story_tests!` in each backend's tests). A backend is correct when it
+//! tells these stories the same way as the others.
+#![forbid(unsafe_code)]
+#![allow(clippy::missing_panics_doc)]
+
+use jiff::Timestamp;
+use zhengshu_domain::{
+    Actor, BodyCode, CertificateNumber, CertificateStatus, HolderName, IdDocument, IdType,
+    IssuingBody, NewAuditEvent, NewCertificate, QualificationCode, QualificationType, Revocation,
+    Sex, Username,
+};
+use zhengshu_storage::{Conflict, IdVault, NewHolder, RowOutcome, Storage, StorageError, VaultKeys};
+
+/// The vault every story uses (fixed test keys).
+pub fn test_vault() -> IdVault {
+    IdVault::new(&VaultKeys { encryption: [7; 32], index: [9; 32] })
+}
+
+/// Generates one `#[tokio::test]` per story, each on a database made by
+/// `$fresh` (an async expression yielding something that derefs to a
+/// `Storage`, kept alive for the test).
+#[macro_export]
+macro_rules! story_tests {
+    ($fresh:expr) => {
+        $crate::story_tests!(@each $fresh;
+            reference_data_round_trips,
+            import_reads_back_by_holder_number_and_id,
+            import_skips_existing_and_updates_with_audit,
+            rolled_back_import_leaves_nothing,
+            revocation_is_atomic_with_its_audit,
+            holders_are_unique_by_username_and_document,
+            terms_versions_and_acceptance,
+            id_numbers_are_never_stored_in_clear,
+            audit_log_filters_newest_first,
+            missing_things_are_not_found
+        );
+    };
+    (@each $fresh:expr; $($story:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $story() {
+                let db = $fresh.await;
+                $crate::$story(&*db).await;
+            }
+        )*
+    };
+}
+
+fn at(s: &str) -> Timestamp {
+    s.parse().expect("test timestamp")
+}
+
+const T0: &str = "2024-05-01T08:00:00Z";
+
+pub async fn seed_reference(s: &dyn Storage) {
+    s.migrate().await.expect("migrate");
+    for (code, name, exempt) in [
+        ("pharmacist_center", "国家药品监督管理局执业药师资格认证中心", false),
+        ("economist_association", "中国经济专业技术资格协会", true),
+    ] {
+        s.put_issuing_body(&IssuingBody {
+            code: BodyCode::parse(code).unwrap(),
+            name: name.into(),
+            exempt_before_cutover: exempt,
+        })
+        .await
+        .expect("body");
+    }
+    for (code, name, body) in [
+        ("licensed_pharmacist", "执业药师", "pharmacist_center"),
+        ("economist", "经济专业技术资格", "economist_association"),
+    ] {
+        s.put_qualification_type(&QualificationType {
+            code: QualificationCode::parse(code).unwrap(),
+            name: name.into(),
+            body: BodyCode::parse(body).unwrap(),
+            in_scope: true,
+            years_from: 2016,
+            years_to: None,
+        })
+        .await
+        .expect("qualification");
+    }
+}
+
+pub fn certificate(number: &str, name: &str, id: &str, qualification: &str) -> NewCertificate {
+    NewCertificate {
+        number: CertificateNumber::parse(number).unwrap(),
+        management_number: Some(format!("M-{number}")),
+        name: HolderName::parse(name).unwrap(),
+        sex: Some(Sex::Male),
+        birth_date: Some(jiff::civil::date(1949, 12, 31)),
+        id: IdDocument::parse(IdType::ResidentId, id).unwrap(),
+        qualification: QualificationCode::parse(qualification).unwrap(),
+        category: None,
+        specialty: Some("药学".into()),
+        level: None,
+        approval_date: Some(jiff::civil::date(2023, 5, 1)),
+        issue_date: jiff::civil::date(2023, 6, 1),
+        photo: None,
+    }
+}
+
+const ZHANG_ID: &str = "11010519491231002X";
+const OTHER_ID: &str = "110101199003070011";
+
+async fn import(s: &dyn Storage, rows: &[NewCertificate], update: bool) -> Vec<RowOutcome> {
+    let mut tx = s.begin_import(&Actor::Cli("story".into())).await.expect("begin");
+    let out = tx.write(rows, update, at(T0)).await.expect("write");
+    tx.commit().await.expect("commit");
+    out
+}
+
+pub async fn reference_data_round_trips(s: &dyn Storage) {
+    seed_reference(s).await;
+    let bodies = s.issuing_bodies().await.unwrap();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0].code.as_str(), "economist_association");
+    assert!(bodies[0].exempt_before_cutover);
+    // Upsert changes in place.
+    let mut b = bodies[1].clone();
+    b.name = "新名称".into();
+    s.put_issuing_body(&b).await.unwrap();
+    assert_eq!(s.issuing_bodies().await.unwrap()[1].name, "新名称");
+    let quals = s.qualification_types().await.unwrap();
+    assert_eq!(quals.len(), 2);
+    assert_eq!(quals[1].code.as_str(), "licensed_pharmacist");
+    assert_eq!(quals[1].years_to, None);
+    s.ping().await.unwrap();
+}
+
+pub async fn import_reads_back_by_holder_number_and_id(s: &dyn Storage) {
+    seed_reference(s).await;
+    let rare = "王\u{2003E}";
+    let rows = vec![
+        certificate("ZY2023000001", "张三", ZHANG_ID, "licensed_pharmacist"),
+        certificate("JJ2019000001", "张三", ZHANG_ID, "economist"),
+        certificate("ZY2023000002", rare, OTHER_ID, "licensed_pharmacist"),
+    ];
+    assert_eq!(import(s, &rows, false).await, vec![RowOutcome::Inserted; 3]);
+    assert_eq!(s.count_certificates().await.unwrap(), 3);
+
+    let zhang = IdDocument::parse(IdType::ResidentId, ZHANG_ID).unwrap();
+    let mine = s.certificates_of(&zhang, &HolderName::parse("张三").unwrap()).await.unwrap();
+    assert_eq!(mine.len(), 2);
+    assert!(mine.iter().all(|c| c.data.id == zhang));
+    // Same document, other name: nothing (names are compared exactly).
+    let none = s.certificates_of(&zhang, &HolderName::parse("张四").unwrap()).await.unwrap();
+    assert!(none.is_empty());
+
+    let c = s.certificate_by_number(&rows[2].number).await.unwrap();
+    assert_eq!(c.data, rows[2]);
+    assert_eq!(c.data.name.as_str(), rare);
+    assert_eq!(c.qualification_name, "执业药师");
+    assert_eq!(c.body.as_str(), "pharmacist_center");
+    assert!(!c.body_exempt_before_cutover);
+    assert_eq!(c.status, CertificateStatus::Valid);
+    assert_eq!(s.certificate(c.id).await.unwrap(), c);
+}
+
+pub async fn import_skips_existing_and_updates_with_audit(s: &dyn Storage) {
+    seed_reference(s).await;
+    let first = certificate("ZY2023000001", "张三", ZHANG_ID, "licensed_pharmacist");
+    import(s, std::slice::from_ref(&first), false).await;
+    let mut changed = first.clone();
+    changed.level = Some("高级".into());
+    // Without update: left as it was.
+    assert_eq!(import(s, std::slice::from_ref(&changed), false).await, vec![RowOutcome::Exists]);
+    assert_eq!(s.certificate_by_number(&first.number).await.unwrap().data, first);
+    // With update: changed, audited; the same again is unchanged.
+    assert_eq!(import(s, std::slice::from_ref(&changed), true).await, vec![RowOutcome::Updated]);
+    assert_eq!(s.certificate_by_number(&first.number).await.unwrap().data, changed);
+    assert_eq!(import(s, std::slice::from_ref(&changed), true).await, vec![RowOutcome::Unchanged]);
+    let events = s.audit_events(Some("certificate:ZY2023000001"), 10).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].action, "certificate.update");
+    assert_eq!(events[0].actor, "cli:story");
+    assert!(events[0].before.as_deref().unwrap().contains("\"level\":null"));
+    assert!(events[0].after.as_deref().unwrap().contains("高级"));
+}
+
+pub async fn rolled_back_import_leaves_nothing(s: &dyn Storage) {
+    seed_reference(s).await;
+    import(s, &[certificate("ZY2023000001", "张三", ZHANG_ID, "licensed_pharmacist")], false).await;
+    let before = s.dump().await.unwrap();
+    let mut tx = s.begin_import(&Actor::System).await.unwrap();
+    let rows = [
+        certificate("ZY2023000009", "张三", ZHANG_ID, "licensed_pharmacist"),
+        certificate("ZY2023000001", "李四", OTHER_ID, "licensed_pharmacist"),
+    ];
+    tx.write(&rows, true, at(T0)).await.unwrap();
+    tx.audit(
+        &NewAuditEvent {
+            actor: Actor::System,
+            action: "import".into(),
+            subject: "body:pharmacist_center".into(),
+            before: None,
+            after: None,
+        },
+        at(T0),
+    )
+    .await
+    .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(s.dump().await.unwrap(), before);
+    // Dropping without commit rolls back too.
+    {
+        let mut tx = s.begin_import(&Actor::System).await.unwrap();
+        tx.write(&rows[..1], false, at(T0)).await.unwrap();
+    }
+    assert_eq!(s.dump().await.unwrap(), before);
+}
+
+pub async fn revocation_is_atomic_with_its_audit(s: &dyn Storage) {
+    seed_reference(s).await;
+    let c = certificate("ZY2023000001", "张三", ZHANG_ID, "licensed_pharmacist");
+    import(s, std::slice::from_ref(&c), false).await;
+    let revocation = Revocation { at: at("2024-06-01T02:03:04Z"), reason: "以不正当手段取得".into() };
+    let actor = Actor::Staff("pharmacist_center".into());
+    s.revoke_certificate(&c.number, &revocation, &actor).await.unwrap();
+    let got = s.certificate_by_number(&c.number).await.unwrap();
+    assert_eq!(got.status, CertificateStatus::Revoked(revocation.clone()));
+    assert!(matches!(
+        s.revoke_certificate(&c.number, &revocation, &actor).await,
+        Err(StorageError::Conflict(Conflict::AlreadyRevoked))
+    ));
+    let unknown = CertificateNumber::parse("NOPE0001").unwrap();
+    assert!(matches!(
+        s.revoke_certificate(&unknown, &revocation, &actor).await,
+        Err(StorageError::NotFound)
+    ));
+    let events = s.audit_events(Some("certificate:ZY2023000001"), 10).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].action, "certificate.revoke");
+    assert_eq!(events[0].actor, "staff:pharmacist_center");
+    assert!(events[0].after.as_deref().unwrap().contains("以不正当手段取得"));
+}
+
+fn holder(username: &str, name: &str, id: &str) -> NewHolder {
+    NewHolder {
+        username: Username::parse(username).unwrap(),
+        name: HolderName::parse(name).unwrap(),
+        id_document: IdDocument::parse(IdType::ResidentId, id).unwrap(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+    }
+}
+
+pub async fn holders_are_unique_by_username_and_document(s: &dyn Storage) {
+    seed_reference(s).await;
+    let h = holder("demo", "张三", ZHANG_ID);
+    let id = s.create_holder(&h, at(T0)).await.unwrap();
+    let got = s.holder(id).await.unwrap();
+    assert_eq!(got.username.as_str(), "demo");
+    assert_eq!(got.id_document, h.id_document);
+    assert_eq!(got.accepted_terms, None);
+    assert_eq!(s.holder_by_username(&h.username).await.unwrap().id, id);
+    assert!(matches!(
+        s.create_holder(&holder("demo", "李四", OTHER_ID), at(T0)).await,
+        Err(StorageError::Conflict(Conflict::Username))
+    ));
+    assert!(matches!(
+        s.create_holder(&holder("other", "张三", ZHANG_ID), at(T0)).await,
+        Err(StorageError::Conflict(Conflict::IdDocument))
+    ));
+    assert!(s.create_holder(&holder("other", "李四", OTHER_ID), at(T0)).await.is_ok());
+}
+
+pub async fn terms_versions_and_acceptance(s: &dyn Storage) {
+    seed_reference(s).await;
+    assert!(s.current_terms().await.unwrap().is_none());
+    let v1 = s.publish_terms("第一版", at(T0)).await.unwrap();
+    assert_eq!(v1.version, 1);
+    let id = s.create_holder(&holder("demo", "张三", ZHANG_ID), at(T0)).await.unwrap();
+    s.accept_terms(id, 1, at(T0)).await.unwrap();
+    s.accept_terms(id, 1, at(T0)).await.unwrap();
+    assert_eq!(s.holder(id).await.unwrap().accepted_terms, Some(1));
+    let v2 = s.publish_terms("第二版", at(T0)).await.unwrap();
+    assert_eq!(v2.version, 2);
+    assert_eq!(s.current_terms().await.unwrap(), Some(v2));
+    // A new version must be agreed again: the holder's version is still 1.
+    assert_eq!(s.holder(id).await.unwrap().accepted_terms, Some(1));
+}
+
+pub async fn id_numbers_are_never_stored_in_clear(s: &dyn Storage) {
+    seed_reference(s).await;
+    import(s, &[certificate("ZY2023000001", "张三", ZHANG_ID, "licensed_pharmacist")], false).await;
+    s.create_holder(&holder("demo", "张三", ZHANG_ID), at(T0)).await.unwrap();
+    let dump = s.dump().await.unwrap();
+    assert!(dump.contains("ZY2023000001"), "the dump shows the data");
+    for needle in [ZHANG_ID, "19491231002", "3131303130353139"] {
+        assert!(!dump.contains(needle), "ID number in clear: {needle}");
+    }
+}
+
+pub async fn audit_log_filters_newest_first(s: &dyn Storage) {
+    seed_reference(s).await;
+    for (i, subject) in ["a:1", "b:2", "a:1"].iter().enumerate() {
+        let e = NewAuditEvent {
+            actor: Actor::Holder(7),
+            action: format!("act{i}"),
+            subject: (*subject).into(),
+            before: None,
+            after: Some("{}".into()),
+        };
+        s.record_audit(&e, at(T0)).await.unwrap();
+    }
+    let all = s.audit_events(None, 10).await.unwrap();
+    assert_eq!(all.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["act2", "act1", "act0"]);
+    let a = s.audit_events(Some("a:1"), 10).await.unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[0].actor, "holder:7");
+    assert_eq!(s.audit_events(None, 1).await.unwrap().len(), 1);
+}
+
+pub async fn missing_things_are_not_found(s: &dyn Storage) {
+    seed_reference(s).await;
+    assert!(matches!(s.certificate(999).await, Err(StorageError::NotFound)));
+    let n = CertificateNumber::parse("NOPE0001").unwrap();
+    assert!(matches!(s.certificate_by_number(&n).await, Err(StorageError::NotFound)));
+    assert!(matches!(s.holder(999).await, Err(StorageError::NotFound)));
+    let u = Username::parse("nobody").unwrap();
+    assert!(matches!(s.holder_by_username(&u).await, Err(StorageError::NotFound)));
+}

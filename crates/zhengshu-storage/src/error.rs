@@ -1,0 +1,37 @@
+//! The storage error: what a caller may act on (`NotFound`, `Conflict`),
+//! and everything else as `Other`, to be logged and answered opaquely.
+
+/// Which uniqueness rule a write broke. Backends map their constraint names
+/// onto these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    Username,
+    IdDocument,
+    CertificateNumber,
+    AlreadyRevoked,
+    TermsAccepted,
+    Other(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// Stored data that does not decode (a bug or a tampered database).
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StorageError {
+    pub fn corrupt(msg: impl Into<String>) -> Self {
+        StorageError::Corrupt(msg.into())
+    }
+
+    pub fn other(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StorageError::Other(Box::new(e))
+    }
+}

@@ -1,0 +1,179 @@
+//! The storage interface of zhengshu: the [`Storage`] trait every backend
+//! implements (SQLite in `zhengshu-storage-sqlite`, PostgreSQL in
+//! `zhengshu-storage-postgres`), the [`StorageError`] it answers with, and the
+//! [`IdVault`] that keeps ID numbers encrypted at rest (AES-256-GCM) with a
+//! keyed blind index (HMAC-SHA256) for look-ups. Backends speak domain types
+//! only; nothing here knows of HTTP.
+#![forbid(unsafe_code)]
+
+mod error;
+pub mod rows;
+mod vault;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use zhengshu_domain::{
+    Actor, AuditEvent, Certificate, CertificateNumber, Holder, HolderName, IdDocument,
+    IssuingBody, NewAuditEvent, NewCertificate, QualificationType, Revocation, TermsVersion,
+    Username,
+};
+
+pub use error::{Conflict, StorageError};
+pub use vault::{IdVault, SealedId, VaultKeys};
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// A holder account to create.
+#[derive(Debug, Clone)]
+pub struct NewHolder {
+    pub username: Username,
+    pub name: HolderName,
+    pub id_document: IdDocument,
+    pub password_hash: String,
+}
+
+/// What happened to one row of an import batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowOutcome {
+    Inserted,
+    /// The number exists already and was left as it was.
+    Exists,
+    Updated,
+    /// `--update` found the stored certificate identical.
+    Unchanged,
+}
+
+/// One import, in one transaction: nothing of it is visible until
+/// [`ImportTx::commit`], and dropping it without committing rolls it back.
+#[async_trait]
+pub trait ImportTx: Send {
+    /// Inserts `rows`; with `update`, rows whose number exists replace the
+    /// stored fields (and each change is audited with before and after).
+    async fn write(
+        &mut self,
+        rows: &[NewCertificate],
+        update: bool,
+        at: Timestamp,
+    ) -> Result<Vec<RowOutcome>>;
+    /// Records an audit event inside the import's transaction.
+    async fn audit(&mut self, event: &NewAuditEvent, at: Timestamp) -> Result<()>;
+    async fn commit(self: Box<Self>) -> Result<()>;
+    async fn rollback(self: Box<Self>) -> Result<()>;
+}
+
+/// Everything zhengshu keeps. Implemented once per database engine; the
+/// story suite (`zhengshu-storage-story`) holds every implementation to the
+/// same behaviour.
+#[async_trait]
+pub trait Storage: Send + Sync + std::fmt::Debug {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Applies the embedded migrations.
+    async fn migrate(&self) -> Result<()>;
+    /// Answers when the database does.
+    async fn ping(&self) -> Result<()>;
+    /// A deterministic text dump of every table, for backups checks and
+    /// tests ("nothing changed").
+    async fn dump(&self) -> Result<String>;
+
+    async fn put_issuing_body(&self, body: &IssuingBody) -> Result<()>;
+    async fn issuing_bodies(&self) -> Result<Vec<IssuingBody>>;
+    async fn put_qualification_type(&self, q: &QualificationType) -> Result<()>;
+    async fn qualification_types(&self) -> Result<Vec<QualificationType>>;
+
+    /// Starts an import transaction; `actor` is recorded on its audit events.
+    async fn begin_import(&self, actor: &Actor) -> Result<Box<dyn ImportTx>>;
+    async fn certificate(&self, id: i64) -> Result<Certificate>;
+    async fn certificate_by_number(&self, number: &CertificateNumber) -> Result<Certificate>;
+    /// The certificates of a holder: same ID type and number, same name.
+    async fn certificates_of(&self, id: &IdDocument, name: &HolderName) -> Result<Vec<Certificate>>;
+    async fn count_certificates(&self) -> Result<i64>;
+    /// Revokes a valid certificate and audits it, atomically. `Conflict`
+    /// when it is revoked already.
+    async fn revoke_certificate(
+        &self,
+        number: &CertificateNumber,
+        revocation: &Revocation,
+        actor: &Actor,
+    ) -> Result<()>;
+
+    /// `Conflict::Username` or `Conflict::IdDocument` when taken.
+    async fn create_holder(&self, holder: &NewHolder, at: Timestamp) -> Result<i64>;
+    async fn holder(&self, id: i64) -> Result<Holder>;
+    async fn holder_by_username(&self, username: &Username) -> Result<Holder>;
+
+    /// Publishes the next terms version.
+    async fn publish_terms(&self, text: &str, at: Timestamp) -> Result<TermsVersion>;
+    async fn current_terms(&self) -> Result<Option<TermsVersion>>;
+    async fn accept_terms(&self, holder: i64, version: i32, at: Timestamp) -> Result<()>;
+
+    async fn record_audit(&self, event: &NewAuditEvent, at: Timestamp) -> Result<i64>;
+    /// Newest first; optionally only those about `subject`.
+    async fn audit_events(&self, subject: Option<&str>, limit: i64) -> Result<Vec<AuditEvent>>;
+}
+
+/// The audit event of a revocation.
+pub fn revocation_event(
+    number: &CertificateNumber,
+    revocation: &Revocation,
+    actor: &Actor,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        actor: actor.clone(),
+        action: "certificate.revoke".into(),
+        subject: format!("certificate:{number}"),
+        before: Some(r#"{"status":"valid"}"#.into()),
+        after: Some(
+            serde_json::json!({
+                "status": "revoked",
+                "revoked_at": revocation.at.to_string(),
+                "reason": revocation.reason,
+            })
+            .to_string(),
+        ),
+    }
+}
+
+/// The audit event of an import's update of one certificate.
+pub fn update_event(before: &NewCertificate, after: &NewCertificate, actor: &Actor) -> NewAuditEvent {
+    NewAuditEvent {
+        actor: actor.clone(),
+        action: "certificate.update".into(),
+        subject: format!("certificate:{}", after.number),
+        before: Some(rows::audit_json(before)),
+        after: Some(rows::audit_json(after)),
+    }
+}
+
+/// Helpers shared by the backends for columns stored as text.
+pub mod columns {
+    use zhengshu_domain::{Day, IdType, Sex};
+
+    use crate::StorageError;
+
+    pub fn day(s: &str) -> Result<Day, StorageError> {
+        s.parse().map_err(|e| StorageError::corrupt(format!("bad date {s:?}: {e}")))
+    }
+
+    pub fn opt_day(s: Option<String>) -> Result<Option<Day>, StorageError> {
+        s.as_deref().map(day).transpose()
+    }
+
+    pub fn id_type(s: &str) -> Result<IdType, StorageError> {
+        IdType::from_code(s).ok_or_else(|| StorageError::corrupt(format!("bad id type {s:?}")))
+    }
+
+    pub fn sex(s: Option<String>) -> Result<Option<Sex>, StorageError> {
+        s.map(|s| Sex::parse(&s).ok_or_else(|| StorageError::corrupt(format!("bad sex {s:?}"))))
+            .transpose()
+    }
+
+    pub fn ms(t: jiff::Timestamp) -> i64 {
+        t.as_millisecond()
+    }
+
+    pub fn timestamp(ms: i64) -> Result<jiff::Timestamp, StorageError> {
+        jiff::Timestamp::from_millisecond(ms)
+            .map_err(|e| StorageError::corrupt(format!("bad timestamp {ms}: {e}")))
+    }
+}
