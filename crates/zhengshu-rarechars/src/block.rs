@@ -104,7 +104,10 @@ impl Block {
 
     /// Position in [`Block::ALL`]; used in ranking.
     pub(crate) fn order(self) -> u8 {
-        Block::ALL.iter().position(|&b| b == self).unwrap_or(usize::MAX) as u8
+        Block::ALL
+            .iter()
+            .position(|&b| b == self)
+            .unwrap_or(usize::MAX) as u8
     }
 }
 
@@ -129,7 +132,10 @@ mod tests {
         assert_eq!(Block::ExtB.range(), 0x20000..=0x2A6DF);
         for b in Block::ALL {
             assert_eq!(Block::of_codepoint(*b.range().start()), Some(b));
-            assert_eq!(usize::from(b.order()), Block::ALL.iter().position(|&x| x == b).unwrap());
+            assert_eq!(
+                usize::from(b.order()),
+                Block::ALL.iter().position(|&x| x == b).unwrap()
+            );
         }
     }
 }

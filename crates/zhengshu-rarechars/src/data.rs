@@ -113,8 +113,8 @@ fn build() -> Db {
         let rs_start = rs.len() as u32;
         rs.extend(rs_field.split(' ').filter_map(parse_rs));
         let rd_start = readings.len() as u32;
-        readings.extend(rd.split(' ').filter(|s| !s.is_empty()).map(|s| {
-            match s.strip_prefix('~') {
+        readings.extend(rd.split(' ').filter(|s| !s.is_empty()).map(
+            |s| match s.strip_prefix('~') {
                 Some(text) => Reading {
                     text,
                     historical: true,
@@ -123,8 +123,8 @@ fn build() -> Db {
                     text: s,
                     historical: false,
                 },
-            }
-        }));
+            },
+        ));
         records.push(Record {
             ch,
             block,
@@ -202,3 +202,34 @@ fn build() -> Db {
 }
 
 pub(crate) static DB: LazyLock<Db> = LazyLock::new(build);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reading_decodes_and_every_record_has_a_radical() {
+        let db = &*DB;
+        for rec in &db.records {
+            assert!(!db.rs_of(rec).is_empty(), "{:?}", rec.ch);
+            for r in db.readings_of(rec) {
+                assert!(
+                    pinyin::decode_reading(r.text).is_some(),
+                    "{:?}: {:?}",
+                    rec.ch,
+                    r.text
+                );
+            }
+        }
+        assert!(db.pinyin.len() > 400, "{} syllables", db.pinyin.len());
+    }
+
+    #[test]
+    fn ranks_are_unique_and_dense() {
+        let db = &*DB;
+        let mut ranks: Vec<u32> = db.records.iter().filter_map(|r| r.rank).collect();
+        ranks.sort_unstable();
+        assert_eq!(ranks.len(), 9758);
+        assert!(ranks.iter().enumerate().all(|(i, &r)| r as usize == i + 1));
+    }
+}

@@ -176,7 +176,9 @@ pub enum QueryError {
     #[error("the result limit must be at least 1")]
     ZeroLimit,
     /// Not `U+XXXX`, `XXXX` or a single character.
-    #[error("expected a code point such as U+2003E or 2003E (1–6 hex digits), or the character itself")]
+    #[error(
+        "expected a code point such as U+2003E or 2003E (1–6 hex digits), or the character itself"
+    )]
     MalformedCodepoint,
     /// Beyond U+10FFFF or a surrogate.
     #[error("U+{codepoint:X} is not a Unicode character")]
@@ -299,7 +301,12 @@ pub fn by_pinyin(query: &str, limit: usize) -> Result<Vec<Candidate>, QueryError
                 }
             };
             let rec = &db.records[h.rec as usize];
-            any.then_some((!current, rec.rank.is_none(), db.order[h.rec as usize], h.rec))
+            any.then_some((
+                !current,
+                rec.rank.is_none(),
+                db.order[h.rec as usize],
+                h.rec,
+            ))
         })
         .collect();
     matched.sort_unstable();
@@ -384,7 +391,13 @@ pub fn by_radical_strokes(
         .get(&(radical, residual))
         .map(|v| {
             v.iter()
-                .map(|&i| (db.records[i as usize].rank.is_none(), db.order[i as usize], i))
+                .map(|&i| {
+                    (
+                        db.records[i as usize].rank.is_none(),
+                        db.order[i as usize],
+                        i,
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();

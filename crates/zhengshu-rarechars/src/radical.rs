@@ -31,7 +31,10 @@ pub(crate) fn kangxi_strokes(n: u8) -> u8 {
     const FIRST_OF_COUNT: [u8; 17] = [
         1, 7, 30, 61, 95, 118, 147, 167, 176, 187, 195, 201, 205, 209, 211, 212, 214,
     ];
-    FIRST_OF_COUNT.iter().take_while(|&&first| first <= n).count() as u8
+    FIRST_OF_COUNT
+        .iter()
+        .take_while(|&&first| first <= n)
+        .count() as u8
 }
 
 fn hex_char(s: &str) -> Option<char> {
@@ -50,7 +53,8 @@ pub(crate) static RADICALS: LazyLock<Vec<Radical>> = LazyLock::new(|| {
             Some(n) => (n, true),
             None => (num, false),
         };
-        let (Ok(number), Some(symbol), Some(radical)) = (num.parse::<u8>(), hex_char(sym), hex_char(ideo))
+        let (Ok(number), Some(symbol), Some(radical)) =
+            (num.parse::<u8>(), hex_char(sym), hex_char(ideo))
         else {
             continue;
         };

@@ -32,6 +32,10 @@ const WANTED_BLOCKS: &[&str] = &[
     "CJK Compatibility Ideographs",
 ];
 
+/// Sort key of a ranked character: (通用规范汉字表 tier, corpus count
+/// descending, kFrequency, kGradeLevel, GB 2312 level, kTGH serial, code point).
+type RankKey = (u32, std::cmp::Reverse<u32>, u32, u32, u32, u32, u32);
+
 #[derive(Default)]
 struct Entry {
     rs: Vec<String>,
@@ -79,7 +83,11 @@ fn read_source(dir: &Path, name: &str) -> Result<String, String> {
         }
         return String::from_utf8(out.stdout).map_err(|e| format!("{}: {e}", bz.display()));
     }
-    Err(format!("neither {} nor {} exists", plain.display(), bz.display()))
+    Err(format!(
+        "neither {} nor {} exists",
+        plain.display(),
+        bz.display()
+    ))
 }
 
 fn unicode_version(text: &str) -> Option<String> {
@@ -95,11 +103,13 @@ fn parse_cp(s: &str) -> Option<u32> {
 
 /// `(code point, field, value)` of every data line.
 fn records(text: &str) -> impl Iterator<Item = (u32, &str, &str)> {
-    text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| {
-        let mut it = l.splitn(3, '\t');
-        let cp = parse_cp(it.next()?)?;
-        Some((cp, it.next()?, it.next()?))
-    })
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut it = l.splitn(3, '\t');
+            let cp = parse_cp(it.next()?)?;
+            Some((cp, it.next()?, it.next()?))
+        })
 }
 
 fn push_unique(v: &mut Vec<String>, r: &str) {
@@ -203,9 +213,15 @@ fn run(src: &Path, out: &Path) -> Result<(), String> {
     for (cp, field, value) in records(&readings) {
         by_field.entry(field).or_default().push((cp, value));
     }
-    for (field, list) in ["kMandarin", "kTGHZ2013", "kXHC1983", "kHanyuPinlu", "kHanyuPinyin"]
-        .iter()
-        .map(|f| (*f, by_field.get(f).map(Vec::as_slice).unwrap_or_default()))
+    for (field, list) in [
+        "kMandarin",
+        "kTGHZ2013",
+        "kXHC1983",
+        "kHanyuPinlu",
+        "kHanyuPinyin",
+    ]
+    .iter()
+    .map(|f| (*f, by_field.get(f).map(Vec::as_slice).unwrap_or_default()))
     {
         for &(cp, value) in list {
             let Some(e) = entries.get_mut(&cp) else {
@@ -239,7 +255,7 @@ fn run(src: &Path, out: &Path) -> Result<(), String> {
 
     // Commonness rank: 通用规范汉字表 level, then corpus frequency
     // (kHanyuPinlu counts), kFrequency, kGradeLevel, GB 2312 level.
-    let mut ranked: Vec<(u32, (u32, std::cmp::Reverse<u32>, u32, u32, u32, u32, u32))> = entries
+    let mut ranked: Vec<(u32, RankKey)> = entries
         .iter()
         .filter_map(|(&cp, e)| {
             let tier = match e.tgh {
