@@ -15,7 +15,7 @@ use crate::draw::{Align, Pen, fill, qr_code, rect, stroke};
 use crate::fonts::{Fonts, Style};
 use crate::input::{DocumentInput, zh_date};
 use crate::seal::{SealFace, draw_seal};
-use crate::{DocumentError, china_time};
+use crate::{DocumentError, RenderOptions, china_time};
 
 /// A4 in points.
 pub(crate) const PAGE_W: f32 = 595.28;
@@ -62,8 +62,10 @@ pub(crate) fn lay_out(
     input: &DocumentInput,
     fonts: &Fonts,
     when: Timestamp,
+    options: &RenderOptions,
 ) -> Result<Laid, DocumentError> {
     let settings = SerializeSettings {
+        compress_content_streams: options.compress_content_streams,
         xmp_metadata: false,
         enable_tagging: false,
         ..SerializeSettings::default()
@@ -273,8 +275,10 @@ fn draw_frame(s: &mut Surface<'_>) {
         (37.0, PAGE_H - 37.0),
         (PAGE_W - 37.0, PAGE_H - 37.0),
     ] {
-        s.push_transform(&Transform::from_row(0.7071, 0.7071, -0.7071, 0.7071, x, y));
+        s.push_transform(&Transform::from_rotate_at(45.0, x, y));
+        s.push_transform(&Transform::from_translate(x, y));
         s.draw_path(&rect(-4.0, -4.0, 8.0, 8.0));
+        s.pop();
         s.pop();
     }
     // A thin rule under the title block.

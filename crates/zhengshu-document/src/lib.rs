@@ -93,13 +93,40 @@ pub fn render(
     pki: &Pki,
     signing_time: Timestamp,
 ) -> Result<Vec<u8>, DocumentError> {
+    render_with(input, fonts, pki, signing_time, &RenderOptions::default())
+}
+
+/// How the PDF is written; the defaults suit production.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Deflate content streams (default). Turning it off leaves page and
+    /// seal drawing operators readable, for inspection and tamper tests.
+    pub compress_content_streams: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            compress_content_streams: true,
+        }
+    }
+}
+
+/// [`render`] with explicit [`RenderOptions`].
+pub fn render_with(
+    input: &DocumentInput,
+    fonts: &Fonts,
+    pki: &Pki,
+    signing_time: Timestamp,
+    options: &RenderOptions,
+) -> Result<Vec<u8>, DocumentError> {
     let body_key = pki.seal(&input.body_code)?;
     let ministry_key = if input.needs_ministry_seal {
         Some(pki.seal(MINISTRY_CODE)?)
     } else {
         None
     };
-    let laid = layout::lay_out(input, fonts, signing_time)?;
+    let laid = layout::lay_out(input, fonts, signing_time, options)?;
     let mut pdf = laid.pdf;
     if let (Some(key), Some(rect)) = (ministry_key, laid.ministry_seal) {
         pdf = pdf::sign(
@@ -127,8 +154,9 @@ pub fn render_unsigned(
     input: &DocumentInput,
     fonts: &Fonts,
     signing_time: Timestamp,
+    options: &RenderOptions,
 ) -> Result<Vec<u8>, DocumentError> {
-    Ok(layout::lay_out(input, fonts, signing_time)?.pdf)
+    Ok(layout::lay_out(input, fonts, signing_time, options)?.pdf)
 }
 
 /// China Standard Time has been UTC+8 all year since 1991.

@@ -1,0 +1,10 @@
+//! The e-certificate document judged by tools we did not write: poppler's
+//! `pdfsig`, `pdftotext` and `pdffonts`, `qpdf`, and pyHanko. Run
+//! `tests/setup.sh` once to install them; a missing tool fails the test
+//! that needs it, with the command to fix it.
+
+mod keys;
+mod signatures;
+mod support;
+mod tamper;
+mod text;
