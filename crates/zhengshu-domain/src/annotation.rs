@@ -77,9 +77,15 @@ impl AnnotationPolicy {
     }
 
     /// Checks an application's scenario and validity length.
-    pub fn check_application(&self, scenario: &str, days: i64) -> Result<Scenario, ApplicationError> {
+    pub fn check_application(
+        &self,
+        scenario: &str,
+        days: i64,
+    ) -> Result<Scenario, ApplicationError> {
         if days < 1 || days > i64::from(self.max_validity_days) {
-            return Err(ApplicationError::BadDays { max: self.max_validity_days });
+            return Err(ApplicationError::BadDays {
+                max: self.max_validity_days,
+            });
         }
         self.scenarios
             .iter()
@@ -153,9 +159,15 @@ impl AnnotationState {
     }
 
     pub fn from_code(s: &str) -> Option<Self> {
-        [Self::Generating, Self::Ready, Self::Expired, Self::Withdrawn, Self::Failed]
-            .into_iter()
-            .find(|st| st.code() == s)
+        [
+            Self::Generating,
+            Self::Ready,
+            Self::Expired,
+            Self::Withdrawn,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|st| st.code() == s)
     }
 
     /// The state on `today` of an annotation stored as `self`: a ready one
@@ -183,7 +195,9 @@ mod tests {
         let three = [d0, d0, d0];
         assert_eq!(
             p.check_limit(three, today(89)),
-            Err(LimitReached { next_possible_on: today(90) })
+            Err(LimitReached {
+                next_possible_on: today(90)
+            })
         );
         assert_eq!(p.check_limit(three, today(90)), Ok(()));
         assert_eq!(p.check_limit(three, today(91)), Ok(()));
@@ -191,7 +205,9 @@ mod tests {
         let spread = [d0, today(10), today(20)];
         assert_eq!(
             p.check_limit(spread, today(30)),
-            Err(LimitReached { next_possible_on: today(90) })
+            Err(LimitReached {
+                next_possible_on: today(90)
+            })
         );
         assert_eq!(p.check_limit([d0, today(10)], today(30)), Ok(()));
         // Four inside (possible after a configuration change): the oldest two
@@ -199,7 +215,9 @@ mod tests {
         let four = [d0, today(1), today(2), today(3)];
         assert_eq!(
             p.check_limit(four, today(4)),
-            Err(LimitReached { next_possible_on: today(91) })
+            Err(LimitReached {
+                next_possible_on: today(91)
+            })
         );
     }
 
@@ -209,10 +227,22 @@ mod tests {
         assert!(p.check_application("self_use", 0).is_err());
         assert!(p.check_application("self_use", 1).is_ok());
         assert!(p.check_application("self_use", 90).is_ok());
-        assert_eq!(p.check_application("self_use", 91), Err(ApplicationError::BadDays { max: 90 }));
-        assert_eq!(p.check_application("other", 30), Err(ApplicationError::UnknownScenario));
-        assert_eq!(AnnotationPolicy::valid_until(date(2024, 1, 1), 1), date(2024, 1, 1));
-        assert_eq!(AnnotationPolicy::valid_until(date(2024, 1, 1), 90), date(2024, 3, 30));
+        assert_eq!(
+            p.check_application("self_use", 91),
+            Err(ApplicationError::BadDays { max: 90 })
+        );
+        assert_eq!(
+            p.check_application("other", 30),
+            Err(ApplicationError::UnknownScenario)
+        );
+        assert_eq!(
+            AnnotationPolicy::valid_until(date(2024, 1, 1), 1),
+            date(2024, 1, 1)
+        );
+        assert_eq!(
+            AnnotationPolicy::valid_until(date(2024, 1, 1), 90),
+            date(2024, 3, 30)
+        );
     }
 
     #[test]
@@ -229,8 +259,17 @@ mod tests {
     #[test]
     fn ready_turns_expired_after_the_last_day() {
         let until = Some(date(2024, 3, 30));
-        assert_eq!(AnnotationState::Ready.on(until, date(2024, 3, 30)), AnnotationState::Ready);
-        assert_eq!(AnnotationState::Ready.on(until, date(2024, 3, 31)), AnnotationState::Expired);
-        assert_eq!(AnnotationState::Withdrawn.on(until, date(2024, 4, 1)), AnnotationState::Withdrawn);
+        assert_eq!(
+            AnnotationState::Ready.on(until, date(2024, 3, 30)),
+            AnnotationState::Ready
+        );
+        assert_eq!(
+            AnnotationState::Ready.on(until, date(2024, 3, 31)),
+            AnnotationState::Expired
+        );
+        assert_eq!(
+            AnnotationState::Withdrawn.on(until, date(2024, 4, 1)),
+            AnnotationState::Withdrawn
+        );
     }
 }

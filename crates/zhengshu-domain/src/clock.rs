@@ -11,8 +11,7 @@ use crate::Day;
 pub fn china_tz() -> TimeZone {
     // The bundled tzdb always has it; the fixed offset is only a fallback
     // (China has kept UTC+8 without daylight saving since 1991).
-    TimeZone::get("Asia/Shanghai")
-        .unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)))
+    TimeZone::get("Asia/Shanghai").unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)))
 }
 
 /// The calendar day of `at` in China Standard Time.

@@ -236,17 +236,27 @@ fn parse_resident_id(s: &str) -> Result<(), IdError> {
 /// ASCII characters.
 fn check_digit_ok(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
-        return false;
+    b.len() == 18 && resident_check_digit(&s[..17]) == Some(char::from(b[17]))
+}
+
+/// The GB 11643 check character (ISO 7064 MOD 11-2) of the first 17 digits
+/// of a resident ID; `None` unless given exactly 17 ASCII digits.
+pub fn resident_check_digit(first17: &str) -> Option<char> {
+    let b = first17.as_bytes();
+    if b.len() != 17 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
     }
-    let sum: u32 = b[..17]
+    let sum: u32 = b
         .iter()
         .enumerate()
         .map(|(i, c)| u32::from(c - b'0') * ((1u32 << (17 - i)) % 11))
         .sum();
     let check = (12 - sum % 11) % 11;
-    let expected = if check == 10 { b'X' } else { b'0' + check as u8 };
-    b[17] == expected
+    Some(if check == 10 {
+        'X'
+    } else {
+        char::from(b'0' + check as u8)
+    })
 }
 
 #[cfg(test)]
@@ -273,20 +283,32 @@ mod tests {
             ("991105194912310020", Err(IdError::BadRegion)),
             ("11010519491231002", Err(IdError::WrongLength(17))),
             ("11010519491231002X1", Err(IdError::WrongLength(19))),
-            ("１１０１０５１９４９１２３１００２Ｘ", Err(IdError::NotAscii)),
+            (
+                "１１０１０５１９４９１２３１００２Ｘ",
+                Err(IdError::NotAscii),
+            ),
             ("11010519491231002叉", Err(IdError::NotAscii)),
             ("", Err(IdError::Empty)),
         ];
         for (input, want) in cases {
             let got = rid(input).map(|n| n.expose().to_owned());
-            assert_eq!(got.as_deref().map_err(Clone::clone), want.clone(), "input {input:?}");
+            assert_eq!(
+                got.as_deref().map_err(Clone::clone),
+                want.clone(),
+                "input {input:?}"
+            );
         }
     }
 
     #[test]
     fn check_digit_matches_known_numbers() {
         // Published GB 11643 examples and the demo holder's number.
-        for ok in ["11010519491231002X", "440524188001010014", "110101199003070011", "320106198506123417"] {
+        for ok in [
+            "11010519491231002X",
+            "440524188001010014",
+            "110101199003070011",
+            "320106198506123417",
+        ] {
             assert!(check_digit_ok(ok), "{ok}");
         }
     }

@@ -3,7 +3,9 @@
 //! events, with no I/O. Input becomes domain types at the edge through the
 //! `parse` constructors (a value of [`IdNumber`] or [`HolderName`] is valid by
 //! construction), and every rule that depends on the date takes it from an
-//! injected [`Clock`] so it can be tested with a fixed one. Storage and HTTP
+//! injected [`Clock`] so it can be tested with a fixed one. Passwords are
+//! hashed here too (argon2id), the only place that asks the system for
+//! randomness. Storage and HTTP
 //! build on this crate; it knows nothing of either.
 #![forbid(unsafe_code)]
 
@@ -14,6 +16,7 @@ pub mod clock;
 pub mod holder;
 pub mod id;
 pub mod name;
+pub mod password;
 pub mod reference;
 
 pub use annotation::{AnnotationPolicy, AnnotationState, LimitReached, Scenario};
@@ -23,8 +26,9 @@ pub use certificate::{
 };
 pub use clock::{Clock, FixedClock, SystemClock, china_tz, day_in_china};
 pub use holder::{Holder, TermsVersion, Username};
-pub use id::{IdDocument, IdError, IdNumber, IdType};
+pub use id::{IdDocument, IdError, IdNumber, IdType, resident_check_digit};
 pub use name::{HolderName, NameError};
+pub use password::{Password, PasswordError, verify_password};
 pub use reference::{BodyCode, IssuingBody, QualificationCode, QualificationType};
 
 /// A calendar day (China Standard Time where it comes from a timestamp).

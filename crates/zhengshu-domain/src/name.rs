@@ -123,13 +123,26 @@ mod tests {
             ("Rene\u{0301}", "Ren\u{00E9}"),
         ];
         for (input, want) in ok {
-            assert_eq!(HolderName::parse(input).unwrap().as_str(), want, "{input:?}");
+            assert_eq!(
+                HolderName::parse(input).unwrap().as_str(),
+                want,
+                "{input:?}"
+            );
         }
         assert_eq!(HolderName::parse("   "), Err(NameError::Empty));
         assert_eq!(HolderName::parse(&"张".repeat(51)), Err(NameError::TooLong));
         assert!(HolderName::parse(&"张".repeat(50)).is_ok());
-        assert_eq!(HolderName::parse("张\u{0007}三"), Err(NameError::BadChar(7)));
-        assert_eq!(HolderName::parse("<script>"), Err(NameError::BadChar('<' as u32)));
-        assert_eq!(HolderName::parse("张3"), Err(NameError::BadChar('3' as u32)));
+        assert_eq!(
+            HolderName::parse("张\u{0007}三"),
+            Err(NameError::BadChar(7))
+        );
+        assert_eq!(
+            HolderName::parse("<script>"),
+            Err(NameError::BadChar('<' as u32))
+        );
+        assert_eq!(
+            HolderName::parse("张3"),
+            Err(NameError::BadChar('3' as u32))
+        );
     }
 }
