@@ -15,17 +15,15 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 // the schema, never from input; `AssertSqlSafe` records that.
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
 use zhengshu_domain::{
-    Actor, AuditEvent, Certificate, CertificateNumber, Holder, HolderName, IdDocument,
-    IssuingBody, NewAuditEvent, QualificationType, Revocation, TermsVersion, Username,
+    Actor, AuditEvent, Certificate, CertificateNumber, Holder, HolderName, IdDocument, IssuingBody,
+    NewAuditEvent, QualificationType, Revocation, TermsVersion, Username,
 };
 use zhengshu_storage::columns::ms;
 use zhengshu_storage::rows::{
     AuditRow, BodyRow, CERTIFICATE_COLUMNS, CertificateRow, HOLDER_COLUMNS, HolderRow,
     QualificationRow, TermsRow,
 };
-use zhengshu_storage::{
-    Conflict, IdVault, ImportTx, NewHolder, Result, Storage, StorageError,
-};
+use zhengshu_storage::{Conflict, IdVault, ImportTx, NewHolder, Result, Storage, StorageError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -87,7 +85,11 @@ pub(crate) fn map_err(e: sqlx::Error) -> StorageError {
     }
 }
 
-pub(crate) async fn insert_audit<'e, E>(exec: E, event: &NewAuditEvent, at: Timestamp) -> Result<i64>
+pub(crate) async fn insert_audit<'e, E>(
+    exec: E,
+    event: &NewAuditEvent,
+    at: Timestamp,
+) -> Result<i64>
 where
     E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
 {
@@ -118,7 +120,10 @@ impl Storage for SqliteStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
@@ -132,24 +137,26 @@ impl Storage for SqliteStore {
         .map_err(map_err)?;
         let mut out = String::new();
         for t in tables {
-            let cols: Vec<String> = sqlx::query(AssertSqlSafe(format!("PRAGMA table_info(\"{t}\")")))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(map_err)?
-                .iter()
-                .map(|r| r.get::<String, _>("name"))
-                .collect();
+            let cols: Vec<String> =
+                sqlx::query(AssertSqlSafe(format!("PRAGMA table_info(\"{t}\")")))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .iter()
+                    .map(|r| r.get::<String, _>("name"))
+                    .collect();
             let expr = cols
                 .iter()
                 .map(|c| format!("quote(\"{c}\")"))
                 .collect::<Vec<_>>()
                 .join(" || '|' || ");
             out.push_str(&format!("== {t} ({})\n", cols.join(", ")));
-            let rows: Vec<String> =
-                sqlx::query_scalar(AssertSqlSafe(format!("SELECT {expr} FROM \"{t}\" ORDER BY rowid")))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_err)?;
+            let rows: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT {expr} FROM \"{t}\" ORDER BY rowid"
+            )))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
             for r in rows {
                 out.push_str(&r);
                 out.push('\n');
@@ -219,7 +226,11 @@ impl Storage for SqliteStore {
 
     async fn begin_import(&self, actor: &Actor) -> Result<Box<dyn ImportTx>> {
         let tx = self.pool.begin().await.map_err(map_err)?;
-        Ok(Box::new(import::SqliteImport::new(tx, self.vault.clone(), actor.clone())))
+        Ok(Box::new(import::SqliteImport::new(
+            tx,
+            self.vault.clone(),
+            actor.clone(),
+        )))
     }
 
     async fn certificate(&self, id: i64) -> Result<Certificate> {
@@ -242,7 +253,11 @@ impl Storage for SqliteStore {
             .into_certificate(&self.vault)
     }
 
-    async fn certificates_of(&self, id: &IdDocument, name: &HolderName) -> Result<Vec<Certificate>> {
+    async fn certificates_of(
+        &self,
+        id: &IdDocument,
+        name: &HolderName,
+    ) -> Result<Vec<Certificate>> {
         let sql = format!(
             "SELECT {CERTIFICATE_COLUMNS}{CERTIFICATE_FROM}\
              WHERE c.id_index = ? AND c.id_type = ? AND c.name = ? \
@@ -286,11 +301,12 @@ impl Storage for SqliteStore {
         .await
         .map_err(map_err)?;
         if done.rows_affected() == 0 {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM certificates WHERE number = ?")
-                .bind(number.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM certificates WHERE number = ?")
+                    .bind(number.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
             return Err(match exists {
                 Some(_) => StorageError::Conflict(Conflict::AlreadyRevoked),
                 None => StorageError::NotFound,

@@ -15,9 +15,10 @@ impl std::ops::Deref for Fresh {
 async fn fresh() -> Fresh {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("story.db").display());
-    let store = zhengshu_storage_sqlite::SqliteStore::connect(&url, zhengshu_storage_story::test_vault())
-        .await
-        .expect("open SQLite");
+    let store =
+        zhengshu_storage_sqlite::SqliteStore::connect(&url, zhengshu_storage_story::test_vault())
+            .await
+            .expect("open SQLite");
     Fresh { store, _dir: dir }
 }
 

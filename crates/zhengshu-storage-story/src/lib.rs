@@ -11,11 +11,16 @@ use zhengshu_domain::{
     IssuingBody, NewAuditEvent, NewCertificate, QualificationCode, QualificationType, Revocation,
     Sex, Username,
 };
-use zhengshu_storage::{Conflict, IdVault, NewHolder, RowOutcome, Storage, StorageError, VaultKeys};
+use zhengshu_storage::{
+    Conflict, IdVault, NewHolder, RowOutcome, Storage, StorageError, VaultKeys,
+};
 
 /// The vault every story uses (fixed test keys).
 pub fn test_vault() -> IdVault {
-    IdVault::new(&VaultKeys { encryption: [7; 32], index: [9; 32] })
+    IdVault::new(&VaultKeys {
+        encryption: [7; 32],
+        index: [9; 32],
+    })
 }
 
 /// Generates one `#[tokio::test]` per story, each on a database made by
@@ -57,7 +62,11 @@ const T0: &str = "2024-05-01T08:00:00Z";
 pub async fn seed_reference(s: &dyn Storage) {
     s.migrate().await.expect("migrate");
     for (code, name, exempt) in [
-        ("pharmacist_center", "国家药品监督管理局执业药师资格认证中心", false),
+        (
+            "pharmacist_center",
+            "国家药品监督管理局执业药师资格认证中心",
+            false,
+        ),
         ("economist_association", "中国经济专业技术资格协会", true),
     ] {
         s.put_issuing_body(&IssuingBody {
@@ -107,7 +116,10 @@ const ZHANG_ID: &str = "11010519491231002X";
 const OTHER_ID: &str = "110101199003070011";
 
 async fn import(s: &dyn Storage, rows: &[NewCertificate], update: bool) -> Vec<RowOutcome> {
-    let mut tx = s.begin_import(&Actor::Cli("story".into())).await.expect("begin");
+    let mut tx = s
+        .begin_import(&Actor::Cli("story".into()))
+        .await
+        .expect("begin");
     let out = tx.write(rows, update, at(T0)).await.expect("write");
     tx.commit().await.expect("commit");
     out
@@ -143,11 +155,17 @@ pub async fn import_reads_back_by_holder_number_and_id(s: &dyn Storage) {
     assert_eq!(s.count_certificates().await.unwrap(), 3);
 
     let zhang = IdDocument::parse(IdType::ResidentId, ZHANG_ID).unwrap();
-    let mine = s.certificates_of(&zhang, &HolderName::parse("张三").unwrap()).await.unwrap();
+    let mine = s
+        .certificates_of(&zhang, &HolderName::parse("张三").unwrap())
+        .await
+        .unwrap();
     assert_eq!(mine.len(), 2);
     assert!(mine.iter().all(|c| c.data.id == zhang));
     // Same document, other name: nothing (names are compared exactly).
-    let none = s.certificates_of(&zhang, &HolderName::parse("张四").unwrap()).await.unwrap();
+    let none = s
+        .certificates_of(&zhang, &HolderName::parse("张四").unwrap())
+        .await
+        .unwrap();
     assert!(none.is_empty());
 
     let c = s.certificate_by_number(&rows[2].number).await.unwrap();
@@ -167,23 +185,57 @@ pub async fn import_skips_existing_and_updates_with_audit(s: &dyn Storage) {
     let mut changed = first.clone();
     changed.level = Some("高级".into());
     // Without update: left as it was.
-    assert_eq!(import(s, std::slice::from_ref(&changed), false).await, vec![RowOutcome::Exists]);
-    assert_eq!(s.certificate_by_number(&first.number).await.unwrap().data, first);
+    assert_eq!(
+        import(s, std::slice::from_ref(&changed), false).await,
+        vec![RowOutcome::Exists]
+    );
+    assert_eq!(
+        s.certificate_by_number(&first.number).await.unwrap().data,
+        first
+    );
     // With update: changed, audited; the same again is unchanged.
-    assert_eq!(import(s, std::slice::from_ref(&changed), true).await, vec![RowOutcome::Updated]);
-    assert_eq!(s.certificate_by_number(&first.number).await.unwrap().data, changed);
-    assert_eq!(import(s, std::slice::from_ref(&changed), true).await, vec![RowOutcome::Unchanged]);
-    let events = s.audit_events(Some("certificate:ZY2023000001"), 10).await.unwrap();
+    assert_eq!(
+        import(s, std::slice::from_ref(&changed), true).await,
+        vec![RowOutcome::Updated]
+    );
+    assert_eq!(
+        s.certificate_by_number(&first.number).await.unwrap().data,
+        changed
+    );
+    assert_eq!(
+        import(s, std::slice::from_ref(&changed), true).await,
+        vec![RowOutcome::Unchanged]
+    );
+    let events = s
+        .audit_events(Some("certificate:ZY2023000001"), 10)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].action, "certificate.update");
     assert_eq!(events[0].actor, "cli:story");
-    assert!(events[0].before.as_deref().unwrap().contains("\"level\":null"));
+    assert!(
+        events[0]
+            .before
+            .as_deref()
+            .unwrap()
+            .contains("\"level\":null")
+    );
     assert!(events[0].after.as_deref().unwrap().contains("高级"));
 }
 
 pub async fn rolled_back_import_leaves_nothing(s: &dyn Storage) {
     seed_reference(s).await;
-    import(s, &[certificate("ZY2023000001", "张三", ZHANG_ID, "licensed_pharmacist")], false).await;
+    import(
+        s,
+        &[certificate(
+            "ZY2023000001",
+            "张三",
+            ZHANG_ID,
+            "licensed_pharmacist",
+        )],
+        false,
+    )
+    .await;
     let before = s.dump().await.unwrap();
     let mut tx = s.begin_import(&Actor::System).await.unwrap();
     let rows = [
@@ -217,9 +269,14 @@ pub async fn revocation_is_atomic_with_its_audit(s: &dyn Storage) {
     seed_reference(s).await;
     let c = certificate("ZY2023000001", "张三", ZHANG_ID, "licensed_pharmacist");
     import(s, std::slice::from_ref(&c), false).await;
-    let revocation = Revocation { at: at("2024-06-01T02:03:04Z"), reason: "以不正当手段取得".into() };
+    let revocation = Revocation {
+        at: at("2024-06-01T02:03:04Z"),
+        reason: "以不正当手段取得".into(),
+    };
     let actor = Actor::Staff("pharmacist_center".into());
-    s.revoke_certificate(&c.number, &revocation, &actor).await.unwrap();
+    s.revoke_certificate(&c.number, &revocation, &actor)
+        .await
+        .unwrap();
     let got = s.certificate_by_number(&c.number).await.unwrap();
     assert_eq!(got.status, CertificateStatus::Revoked(revocation.clone()));
     assert!(matches!(
@@ -231,11 +288,20 @@ pub async fn revocation_is_atomic_with_its_audit(s: &dyn Storage) {
         s.revoke_certificate(&unknown, &revocation, &actor).await,
         Err(StorageError::NotFound)
     ));
-    let events = s.audit_events(Some("certificate:ZY2023000001"), 10).await.unwrap();
+    let events = s
+        .audit_events(Some("certificate:ZY2023000001"), 10)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].action, "certificate.revoke");
     assert_eq!(events[0].actor, "staff:pharmacist_center");
-    assert!(events[0].after.as_deref().unwrap().contains("以不正当手段取得"));
+    assert!(
+        events[0]
+            .after
+            .as_deref()
+            .unwrap()
+            .contains("以不正当手段取得")
+    );
 }
 
 fn holder(username: &str, name: &str, id: &str) -> NewHolder {
@@ -257,14 +323,20 @@ pub async fn holders_are_unique_by_username_and_document(s: &dyn Storage) {
     assert_eq!(got.accepted_terms, None);
     assert_eq!(s.holder_by_username(&h.username).await.unwrap().id, id);
     assert!(matches!(
-        s.create_holder(&holder("demo", "李四", OTHER_ID), at(T0)).await,
+        s.create_holder(&holder("demo", "李四", OTHER_ID), at(T0))
+            .await,
         Err(StorageError::Conflict(Conflict::Username))
     ));
     assert!(matches!(
-        s.create_holder(&holder("other", "张三", ZHANG_ID), at(T0)).await,
+        s.create_holder(&holder("other", "张三", ZHANG_ID), at(T0))
+            .await,
         Err(StorageError::Conflict(Conflict::IdDocument))
     ));
-    assert!(s.create_holder(&holder("other", "李四", OTHER_ID), at(T0)).await.is_ok());
+    assert!(
+        s.create_holder(&holder("other", "李四", OTHER_ID), at(T0))
+            .await
+            .is_ok()
+    );
 }
 
 pub async fn terms_versions_and_acceptance(s: &dyn Storage) {
@@ -272,7 +344,10 @@ pub async fn terms_versions_and_acceptance(s: &dyn Storage) {
     assert!(s.current_terms().await.unwrap().is_none());
     let v1 = s.publish_terms("第一版", at(T0)).await.unwrap();
     assert_eq!(v1.version, 1);
-    let id = s.create_holder(&holder("demo", "张三", ZHANG_ID), at(T0)).await.unwrap();
+    let id = s
+        .create_holder(&holder("demo", "张三", ZHANG_ID), at(T0))
+        .await
+        .unwrap();
     s.accept_terms(id, 1, at(T0)).await.unwrap();
     s.accept_terms(id, 1, at(T0)).await.unwrap();
     assert_eq!(s.holder(id).await.unwrap().accepted_terms, Some(1));
@@ -285,8 +360,20 @@ pub async fn terms_versions_and_acceptance(s: &dyn Storage) {
 
 pub async fn id_numbers_are_never_stored_in_clear(s: &dyn Storage) {
     seed_reference(s).await;
-    import(s, &[certificate("ZY2023000001", "张三", ZHANG_ID, "licensed_pharmacist")], false).await;
-    s.create_holder(&holder("demo", "张三", ZHANG_ID), at(T0)).await.unwrap();
+    import(
+        s,
+        &[certificate(
+            "ZY2023000001",
+            "张三",
+            ZHANG_ID,
+            "licensed_pharmacist",
+        )],
+        false,
+    )
+    .await;
+    s.create_holder(&holder("demo", "张三", ZHANG_ID), at(T0))
+        .await
+        .unwrap();
     let dump = s.dump().await.unwrap();
     assert!(dump.contains("ZY2023000001"), "the dump shows the data");
     for needle in [ZHANG_ID, "19491231002", "3131303130353139"] {
@@ -307,7 +394,10 @@ pub async fn audit_log_filters_newest_first(s: &dyn Storage) {
         s.record_audit(&e, at(T0)).await.unwrap();
     }
     let all = s.audit_events(None, 10).await.unwrap();
-    assert_eq!(all.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["act2", "act1", "act0"]);
+    assert_eq!(
+        all.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["act2", "act1", "act0"]
+    );
     let a = s.audit_events(Some("a:1"), 10).await.unwrap();
     assert_eq!(a.len(), 2);
     assert_eq!(a[0].actor, "holder:7");
@@ -316,10 +406,19 @@ pub async fn audit_log_filters_newest_first(s: &dyn Storage) {
 
 pub async fn missing_things_are_not_found(s: &dyn Storage) {
     seed_reference(s).await;
-    assert!(matches!(s.certificate(999).await, Err(StorageError::NotFound)));
+    assert!(matches!(
+        s.certificate(999).await,
+        Err(StorageError::NotFound)
+    ));
     let n = CertificateNumber::parse("NOPE0001").unwrap();
-    assert!(matches!(s.certificate_by_number(&n).await, Err(StorageError::NotFound)));
+    assert!(matches!(
+        s.certificate_by_number(&n).await,
+        Err(StorageError::NotFound)
+    ));
     assert!(matches!(s.holder(999).await, Err(StorageError::NotFound)));
     let u = Username::parse("nobody").unwrap();
-    assert!(matches!(s.holder_by_username(&u).await, Err(StorageError::NotFound)));
+    assert!(matches!(
+        s.holder_by_username(&u).await,
+        Err(StorageError::NotFound)
+    ));
 }

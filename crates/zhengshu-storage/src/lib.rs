@@ -13,9 +13,8 @@ mod vault;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use zhengshu_domain::{
-    Actor, AuditEvent, Certificate, CertificateNumber, Holder, HolderName, IdDocument,
-    IssuingBody, NewAuditEvent, NewCertificate, QualificationType, Revocation, TermsVersion,
-    Username,
+    Actor, AuditEvent, Certificate, CertificateNumber, Holder, HolderName, IdDocument, IssuingBody,
+    NewAuditEvent, NewCertificate, QualificationType, Revocation, TermsVersion, Username,
 };
 
 pub use error::{Conflict, StorageError};
@@ -86,7 +85,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn certificate(&self, id: i64) -> Result<Certificate>;
     async fn certificate_by_number(&self, number: &CertificateNumber) -> Result<Certificate>;
     /// The certificates of a holder: same ID type and number, same name.
-    async fn certificates_of(&self, id: &IdDocument, name: &HolderName) -> Result<Vec<Certificate>>;
+    async fn certificates_of(&self, id: &IdDocument, name: &HolderName)
+    -> Result<Vec<Certificate>>;
     async fn count_certificates(&self) -> Result<i64>;
     /// Revokes a valid certificate and audits it, atomically. `Conflict`
     /// when it is revoked already.
@@ -135,7 +135,11 @@ pub fn revocation_event(
 }
 
 /// The audit event of an import's update of one certificate.
-pub fn update_event(before: &NewCertificate, after: &NewCertificate, actor: &Actor) -> NewAuditEvent {
+pub fn update_event(
+    before: &NewCertificate,
+    after: &NewCertificate,
+    actor: &Actor,
+) -> NewAuditEvent {
     NewAuditEvent {
         actor: actor.clone(),
         action: "certificate.update".into(),
@@ -152,7 +156,8 @@ pub mod columns {
     use crate::StorageError;
 
     pub fn day(s: &str) -> Result<Day, StorageError> {
-        s.parse().map_err(|e| StorageError::corrupt(format!("bad date {s:?}: {e}")))
+        s.parse()
+            .map_err(|e| StorageError::corrupt(format!("bad date {s:?}: {e}")))
     }
 
     pub fn opt_day(s: Option<String>) -> Result<Option<Day>, StorageError> {

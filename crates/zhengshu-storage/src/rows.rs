@@ -170,7 +170,11 @@ pub struct TermsRow {
 impl TryFrom<TermsRow> for TermsVersion {
     type Error = StorageError;
     fn try_from(r: TermsRow) -> Result<Self, StorageError> {
-        Ok(TermsVersion { version: r.version, text: r.text, published_at: timestamp(r.published_at_ms)? })
+        Ok(TermsVersion {
+            version: r.version,
+            text: r.text,
+            published_at: timestamp(r.published_at_ms)?,
+        })
     }
 }
 

@@ -62,14 +62,20 @@ impl IdVault {
             .cipher
             .encrypt(
                 Nonce::from_slice(&nonce),
-                Payload { msg: doc.number.expose().as_bytes(), aad: doc.id_type.code().as_bytes() },
+                Payload {
+                    msg: doc.number.expose().as_bytes(),
+                    aad: doc.id_type.code().as_bytes(),
+                },
             )
             // Encryption of a short message with a valid key cannot fail.
             .unwrap_or_default();
         let mut cipher = Vec::with_capacity(NONCE_LEN + sealed.len());
         cipher.extend_from_slice(&nonce);
         cipher.extend_from_slice(&sealed);
-        SealedId { cipher, index: self.blind_index(doc) }
+        SealedId {
+            cipher,
+            index: self.blind_index(doc),
+        }
     }
 
     /// The look-up key of a document.
@@ -89,9 +95,18 @@ impl IdVault {
         let (nonce, sealed) = cipher.split_at(NONCE_LEN);
         let plain = self
             .cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: id_type.code().as_bytes() })
-            .map_err(|_| StorageError::corrupt("sealed ID does not open with the configured key"))?;
-        let s = String::from_utf8(plain).map_err(|_| StorageError::corrupt("sealed ID not UTF-8"))?;
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: id_type.code().as_bytes(),
+                },
+            )
+            .map_err(|_| {
+                StorageError::corrupt("sealed ID does not open with the configured key")
+            })?;
+        let s =
+            String::from_utf8(plain).map_err(|_| StorageError::corrupt("sealed ID not UTF-8"))?;
         let number = IdNumber::parse(id_type, &s)
             .map_err(|e| StorageError::corrupt(format!("sealed ID invalid: {e}")))?;
         Ok(IdDocument { id_type, number })
@@ -103,7 +118,10 @@ mod tests {
     use super::*;
 
     fn vault(k: u8) -> IdVault {
-        IdVault::new(&VaultKeys { encryption: [k; 32], index: [k + 1; 32] })
+        IdVault::new(&VaultKeys {
+            encryption: [k; 32],
+            index: [k + 1; 32],
+        })
     }
 
     #[test]

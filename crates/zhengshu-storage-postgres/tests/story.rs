@@ -1,0 +1,12 @@
+//! The storage story suite on PostgreSQL, each story in a database of its
+//! own created from `ZHENGSHU_TEST_PG_URL` and dropped afterwards. Without
+//! the variable every test fails saying what to set: PostgreSQL is never
+//! skipped silently.
+
+use zhengshu_storage_postgres::testing::FreshPg;
+
+async fn fresh() -> FreshPg {
+    FreshPg::new(zhengshu_storage_story::test_vault()).await
+}
+
+zhengshu_storage_story::story_tests!(fresh());
