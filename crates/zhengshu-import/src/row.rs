@@ -1,0 +1,211 @@
+//! One data row: text fields to a [`NewCertificate`], or the reasons it is
+//! refused, each naming its column.
+
+use std::path::{Path, PathBuf};
+
+use zhengshu_domain::{
+    CertificateNumber, HolderName, IdDocument, IdType, NewCertificate, QualificationCode, Sex,
+};
+
+use crate::header::{COLUMNS, Header};
+
+/// Longest accepted field, in characters: far above any real value, low
+/// enough that a runaway field is caught as such.
+pub const MAX_FIELD_CHARS: usize = 200;
+
+/// A refused row or field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Line in the file (the header is line 1).
+    pub line: u64,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// What a row needs to know beyond itself.
+pub struct RowContext<'a> {
+    /// Qualification codes of the importing body.
+    pub qualifications: &'a [QualificationCode],
+    pub photo_base: Option<&'a Path>,
+}
+
+pub fn parse_row(
+    header: &Header,
+    fields: &[String],
+    line: u64,
+    ctx: &RowContext<'_>,
+) -> Result<NewCertificate, Vec<Rejection>> {
+    let mut errors = Vec::new();
+    if fields.len() != header.len() {
+        errors.push(Rejection {
+            line,
+            column: None,
+            reason: format!(
+                "the row has {} fields, the header has {}",
+                fields.len(),
+                header.len()
+            ),
+        });
+        return Err(errors);
+    }
+    let get = |k: usize| -> Option<&str> {
+        header.positions[k]
+            .map(|i| fields[i].trim())
+            .filter(|s| !s.is_empty())
+    };
+    for (k, column) in COLUMNS.iter().enumerate() {
+        if let Some(v) = get(k) {
+            let n = v.chars().count();
+            if n > MAX_FIELD_CHARS {
+                errors.push(Rejection {
+                    line,
+                    column: Some((*column).to_owned()),
+                    reason: format!("too long: {n} characters, at most {MAX_FIELD_CHARS}"),
+                });
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut fail = |k: usize, reason: String| {
+        errors.push(Rejection {
+            line,
+            column: Some(COLUMNS[k].to_owned()),
+            reason,
+        });
+    };
+    let required = |k: usize, fail: &mut dyn FnMut(usize, String)| -> Option<&str> {
+        let v = get(k);
+        if v.is_none() {
+            fail(k, "required, but empty".into());
+        }
+        v
+    };
+    let number = required(0, &mut fail).and_then(|v| {
+        CertificateNumber::parse(v)
+            .map_err(|e| fail(0, e.into()))
+            .ok()
+    });
+    let name = required(1, &mut fail).and_then(|v| {
+        HolderName::parse(v)
+            .map_err(|e| fail(1, e.to_string()))
+            .ok()
+    });
+    let id_type = required(2, &mut fail).and_then(|v| {
+        IdType::from_code(v)
+            .ok_or_else(|| {
+                let known: Vec<_> = IdType::ALL.iter().map(|t| t.code()).collect();
+                fail(
+                    2,
+                    format!("unknown ID type {v:?}; one of {}", known.join(", ")),
+                )
+            })
+            .ok()
+    });
+    let id_number = required(3, &mut fail);
+    let id = match (id_type, id_number) {
+        (Some(t), Some(n)) => IdDocument::parse(t, n)
+            .map_err(|e| fail(3, e.to_string()))
+            .ok(),
+        _ => None,
+    };
+    let qualification = required(4, &mut fail).and_then(|v| {
+        match ctx.qualifications.iter().find(|q| q.as_str() == v) {
+            Some(q) => Some(q.clone()),
+            None => {
+                fail(
+                    4,
+                    format!("{v:?} is not a qualification type of this issuing body"),
+                );
+                None
+            }
+        }
+    });
+    let date = |k: usize, fail: &mut dyn FnMut(usize, String)| -> Option<jiff::civil::Date> {
+        let v = get(k)?;
+        let ok = v.len() == 10 && v.as_bytes()[4] == b'-' && v.as_bytes()[7] == b'-';
+        match v.parse::<jiff::civil::Date>() {
+            Ok(d) if ok => Some(d),
+            _ => {
+                fail(k, format!("{v:?} is not a date of the form YYYY-MM-DD"));
+                None
+            }
+        }
+    };
+    let issue_date = required(5, &mut fail).and_then(|_| date(5, &mut fail));
+    let birth_date = date(8, &mut fail);
+    let approval_date = date(12, &mut fail);
+    let sex = get(7).and_then(|v| {
+        Sex::parse(v).or_else(|| {
+            fail(
+                7,
+                format!("{v:?} is not a sex: male, female, M, F, 男 or 女"),
+            );
+            None
+        })
+    });
+    let photo = get(13).and_then(|v| match check_photo(ctx.photo_base, v) {
+        Ok(p) => Some(p.display().to_string()),
+        Err(e) => {
+            fail(13, e);
+            None
+        }
+    });
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let (Some(number), Some(name), Some(id), Some(qualification), Some(issue_date)) =
+        (number, name, id, qualification, issue_date)
+    else {
+        return Err(vec![Rejection {
+            line,
+            column: None,
+            reason: "incomplete row".into(),
+        }]);
+    };
+    let text = |k: usize| get(k).map(str::to_owned);
+    Ok(NewCertificate {
+        number,
+        management_number: text(6),
+        name,
+        sex,
+        birth_date,
+        id,
+        qualification,
+        category: text(9),
+        specialty: text(10),
+        level: text(11),
+        approval_date,
+        issue_date,
+        photo,
+    })
+}
+
+/// A photo must be a JPEG or PNG file of at most 2 MiB next to the CSV.
+fn check_photo(base: Option<&Path>, rel: &str) -> Result<PathBuf, String> {
+    let p = Path::new(rel);
+    if p.is_absolute()
+        || p.components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return Err("a photo path is relative to the CSV file and stays below it".into());
+    }
+    let full = base.map_or_else(|| p.to_path_buf(), |b| b.join(p));
+    let meta = std::fs::metadata(&full).map_err(|_| format!("photo file {rel:?} not found"))?;
+    if meta.len() > 2 * 1024 * 1024 {
+        return Err(format!("photo file {rel:?} is larger than 2 MiB"));
+    }
+    let mut head = [0u8; 8];
+    let n = std::io::Read::read(
+        &mut std::fs::File::open(&full).map_err(|e| format!("photo {rel:?}: {e}"))?,
+        &mut head,
+    )
+    .map_err(|e| format!("photo {rel:?}: {e}"))?;
+    let is_jpeg = n >= 3 && head[..3] == [0xFF, 0xD8, 0xFF];
+    let is_png = n == 8 && head == *b"\x89PNG\r\n\x1a\n";
+    if !(is_jpeg || is_png) {
+        return Err(format!("photo file {rel:?} is neither JPEG nor PNG"));
+    }
+    Ok(full)
+}
