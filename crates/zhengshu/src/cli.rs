@@ -1,0 +1,126 @@
+//! Arguments (clap) and the dispatch to each subcommand.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use jiff::Timestamp;
+
+use crate::config::Config;
+use crate::{Failure, open_storage};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zhengshu",
+    version,
+    about = "Professional qualification e-certificates"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options valid before or after any subcommand.
+#[derive(Debug, Clone, Args, Default)]
+pub struct GlobalArgs {
+    /// Data directory: database file, keys, generated documents [default: ./data]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL [default: sqlite://<data-dir>/zhengshu.db]
+    #[arg(long, global = true, value_name = "URL")]
+    pub db: Option<String>,
+    /// Configuration file [default: <data-dir>/zhengshu.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve pages and the API
+    Serve(ServeArgs),
+    /// Apply the database migrations
+    Migrate,
+    /// Bulk import the certificates of one issuing body from a CSV file
+    Import(ImportArgs),
+    /// Load the demo data (whatever of it is absent)
+    Demo,
+    /// Print the effective configuration, secrets redacted
+    Config,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long)]
+    pub addr: Option<SocketAddr>,
+    /// Load the demo data if absent and answer GET /api/v1/demo
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Issuing body code, e.g. pharmacist_center
+    #[arg(long)]
+    pub body: String,
+    /// Import the valid rows even if some are refused
+    #[arg(long)]
+    pub partial: bool,
+    /// Replace the fields of certificate numbers that exist already
+    #[arg(long)]
+    pub update: bool,
+    /// With --partial: where to write refused rows [default: FILE.rejects.csv]
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// The CSV file (`-` reads standard input)
+    pub file: PathBuf,
+}
+
+pub async fn run(cli: Cli, config: Config) -> Result<(), Failure> {
+    match cli.command {
+        Command::Config => {
+            print!("{}", config.to_redacted_toml()?);
+            Ok(())
+        }
+        Command::Migrate => {
+            let storage = open_storage(&config).await?;
+            storage.migrate().await?;
+            println!("migrations applied ({})", storage.backend());
+            Ok(())
+        }
+        Command::Demo => {
+            let storage = open_storage(&config).await?;
+            let loaded = zhengshu_demo::load(&*storage, Timestamp::now()).await?;
+            println!(
+                "demo data: {} certificates and {} holders added; {} certificates in all",
+                loaded.certificates,
+                loaded.holders,
+                storage.count_certificates().await?
+            );
+            Ok(())
+        }
+        Command::Import(args) => crate::import::run(&config, args).await,
+        Command::Serve(_) => crate::serve::run(config).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_subcommand() {
+        let a = Cli::try_parse_from(["zhengshu", "--db", "sqlite://x.db", "migrate"]).unwrap();
+        let b = Cli::try_parse_from(["zhengshu", "migrate", "--db", "sqlite://x.db"]).unwrap();
+        assert_eq!(a.global.db, b.global.db);
+        assert_eq!(a.global.db.as_deref(), Some("sqlite://x.db"));
+    }
+}

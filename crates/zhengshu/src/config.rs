@@ -1,0 +1,348 @@
+//! The typed configuration: defaults, then `zhengshu.toml` (in the data
+//! directory, or `--config`), then `ZHENGSHU_*` environment variables
+//! (`__` separates nesting: `ZHENGSHU_ANNOTATION__WINDOW_DAYS=60`), then
+//! flags. Secrets are [`Secret`]s: never printed, never logged.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use zhengshu_domain::AnnotationPolicy;
+
+use crate::cli::{Cli, Command};
+
+/// A secret value: `Debug` and serialisation show `<redacted>`.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: String) -> Self {
+        Self(s)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("<redacted>")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A tracing filter; `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            filter: "info,sqlx=warn".into(),
+        }
+    }
+}
+
+/// Keys; each one absent here is taken from `<data-dir>/secrets.toml`,
+/// which the first start creates.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Secrets {
+    /// 64 hex digits: AES-256-GCM key of ID numbers at rest.
+    pub vault_encryption_key: Option<Secret>,
+    /// 64 hex digits: HMAC-SHA256 key of the ID blind index.
+    pub vault_index_key: Option<Secret>,
+    /// 64 hex digits: signs session cookies.
+    pub session_key: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// Database URL; default `sqlite://<data_dir>/zhengshu.db`.
+    pub db: Option<String>,
+    pub addr: SocketAddr,
+    /// The public address of this service, printed in QR codes.
+    pub public_base_url: String,
+    /// Demo mode: load the demo data if absent; `GET /api/v1/demo`.
+    pub demo: bool,
+    pub annotation: AnnotationPolicy,
+    pub secrets: Secrets,
+    pub log: LogConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            db: None,
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_base_url: "http://127.0.0.1:8080".into(),
+            demo: false,
+            annotation: AnnotationPolicy::default(),
+            secrets: Secrets::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+const ENV_PREFIX: &str = "ZHENGSHU_";
+/// The top-level keys the environment may set; other `ZHENGSHU_*` variables
+/// (test settings, for instance) are not configuration.
+const KEYS: &[&str] = &[
+    "data_dir",
+    "db",
+    "addr",
+    "public_base_url",
+    "demo",
+    "annotation",
+    "secrets",
+    "log",
+];
+
+impl Config {
+    /// Defaults → file → environment → flags.
+    pub fn load(cli: &Cli) -> anyhow::Result<Self> {
+        Self::load_from(cli, std::env::vars())
+    }
+
+    pub fn load_from(
+        cli: &Cli,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let env_table = env_table(env)?;
+        // Where the file is depends on the data dir, which the environment
+        // and the flags may set.
+        let data_dir = cli
+            .global
+            .data_dir
+            .clone()
+            .or_else(|| {
+                env_table
+                    .get("data_dir")
+                    .and_then(|v| v.as_str())
+                    .map(PathBuf::from)
+            })
+            .unwrap_or_else(|| Config::default().data_dir);
+        let (path, required) = match &cli.global.config {
+            Some(p) => (p.clone(), true),
+            None => (data_dir.join("zhengshu.toml"), false),
+        };
+        let mut table = read_file(&path, required)?;
+        merge(&mut table, env_table);
+        let mut config: Config = toml::Value::Table(table)
+            .try_into()
+            .context("invalid configuration (file or ZHENGSHU_* environment)")?;
+        config.apply_flags(cli);
+        Ok(config)
+    }
+
+    fn apply_flags(&mut self, cli: &Cli) {
+        if let Some(d) = &cli.global.data_dir {
+            self.data_dir.clone_from(d);
+        }
+        if let Some(db) = &cli.global.db {
+            self.db = Some(db.clone());
+        }
+        if let Command::Serve(s) = &cli.command {
+            if let Some(addr) = s.addr {
+                self.addr = addr;
+            }
+            self.demo |= s.demo;
+        }
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        self.db
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("zhengshu.db").display()))
+    }
+
+    /// The configuration as TOML, secrets and URL passwords redacted.
+    pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
+        let mut shown = self.clone();
+        shown.db = Some(redact_url(&self.database_url()));
+        Ok(toml::to_string_pretty(&shown)?)
+    }
+}
+
+fn read_file(path: &Path, required: bool) -> anyhow::Result<toml::Table> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text)
+            .with_context(|| format!("invalid configuration file {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(toml::Table::new()),
+        Err(e) => {
+            Err(e).with_context(|| format!("cannot read configuration file {}", path.display()))
+        }
+    }
+}
+
+/// `ZHENGSHU_A__B=v` → `{a = {b = v}}`; numbers and booleans typed, the
+/// rest strings.
+fn env_table(env: impl Iterator<Item = (String, String)>) -> anyhow::Result<toml::Table> {
+    let mut table = toml::Table::new();
+    for (key, raw) in env {
+        let Some(rest) = key.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+        if !KEYS.contains(&path[0].as_str()) {
+            continue;
+        }
+        let value = if let Ok(i) = raw.parse::<i64>() {
+            toml::Value::Integer(i)
+        } else if let Ok(b) = raw.parse::<bool>() {
+            toml::Value::Boolean(b)
+        } else {
+            toml::Value::String(raw)
+        };
+        let mut node = &mut table;
+        for part in &path[..path.len() - 1] {
+            let entry = node
+                .entry(part.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            node = entry
+                .as_table_mut()
+                .with_context(|| format!("environment variable {key} conflicts with another"))?;
+        }
+        node.insert(path[path.len() - 1].clone(), value);
+    }
+    Ok(table)
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// A database URL without its password.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:<redacted>@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn precedence_is_defaults_file_env_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("zhengshu.toml"),
+            "addr = \"127.0.0.1:9000\"\npublic_base_url = \"https://file.example\"\n\
+             [annotation]\nwindow_days = 60\nmax_in_window = 5\n",
+        )
+        .unwrap();
+        let d = dir.path().to_str().unwrap();
+        let cli = Cli::try_parse_from([
+            "zhengshu",
+            "--data-dir",
+            d,
+            "serve",
+            "--addr",
+            "127.0.0.1:9100",
+        ])
+        .unwrap();
+        let c = Config::load_from(
+            &cli,
+            env(&[
+                ("ZHENGSHU_ANNOTATION__MAX_IN_WINDOW", "4"),
+                ("ZHENGSHU_PUBLIC_BASE_URL", "https://env.example"),
+                ("ZHENGSHU_TEST_PG_URL", "postgres://ignored"),
+                ("OTHER", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.addr.port(), 9100, "flag beats file");
+        assert_eq!(c.public_base_url, "https://env.example", "env beats file");
+        assert_eq!(c.annotation.window_days, 60, "file beats default");
+        assert_eq!(c.annotation.max_in_window, 4, "env beats file, nested");
+        assert_eq!(c.annotation.max_validity_days, 90, "default");
+        assert_eq!(c.database_url(), format!("sqlite://{d}/zhengshu.db"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("z.toml");
+        std::fs::write(&file, "adress = \"x\"\n").unwrap();
+        let cli = Cli::try_parse_from(["zhengshu", "--config", file.to_str().unwrap(), "config"])
+            .unwrap();
+        let e = Config::load_from(&cli, env(&[])).unwrap_err();
+        assert!(format!("{e:#}").contains("adress"), "{e:#}");
+        let cli = Cli::try_parse_from(["zhengshu", "config"]).unwrap();
+        assert!(Config::load_from(&cli, env(&[("ZHENGSHU_ADDR", "not an address")])).is_err());
+        let missing =
+            Cli::try_parse_from(["zhengshu", "--config", "/nonexistent/z.toml", "config"]).unwrap();
+        assert!(Config::load_from(&missing, env(&[])).is_err());
+    }
+
+    #[test]
+    fn secrets_and_passwords_are_redacted() {
+        let cli =
+            Cli::try_parse_from(["zhengshu", "--db", "postgres://app:hunter2@db/z", "config"])
+                .unwrap();
+        let c = Config::load_from(
+            &cli,
+            env(&[("ZHENGSHU_SECRETS__SESSION_KEY", "abcdef0123")]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.secrets.session_key.as_ref().unwrap().expose(),
+            "abcdef0123"
+        );
+        let shown = c.to_redacted_toml().unwrap();
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("abcdef0123"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"));
+        assert!(!format!("{c:?}").contains("abcdef0123"));
+    }
+}

@@ -1,0 +1,4 @@
+//! The `zhengshu` command; everything happens in the library.
+fn main() -> std::process::ExitCode {
+    zhengshu::main()
+}
