@@ -59,6 +59,9 @@
 //! With the `font` feature, [`font::FontCoverage`] tells whether a font
 //! file has a glyph for a character, so the portal can pick a font (or fall
 //! back to showing the code point label) per block.
+#![forbid(unsafe_code)]
+// A library other crates build on: every public item is documented.
+#![warn(missing_docs)]
 
 use std::borrow::Cow;
 
