@@ -18,12 +18,15 @@ use zhengshu_domain::{
     Actor, AuditEvent, Certificate, CertificateNumber, Holder, HolderName, IdDocument, IssuingBody,
     NewAuditEvent, QualificationType, Revocation, TermsVersion, Username,
 };
-use zhengshu_storage::columns::ms;
+use zhengshu_storage::columns::{ms, timestamp};
 use zhengshu_storage::rows::{
     AuditRow, BodyRow, CERTIFICATE_COLUMNS, CertificateRow, HOLDER_COLUMNS, HolderRow,
-    QualificationRow, TermsRow,
+    QualificationRow, SESSION_COLUMNS, SessionRow, TermsRow,
 };
-use zhengshu_storage::{Conflict, IdVault, ImportTx, NewHolder, Result, Storage, StorageError};
+use zhengshu_storage::{
+    Conflict, IdVault, ImportTx, LoginFailures, NewHolder, NewSession, Result, SessionRecord,
+    Storage, StorageError,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -391,6 +394,111 @@ impl Storage for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn create_session(&self, session: &NewSession, at: Timestamp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, holder_id, kind, created_at_ms, last_seen_ms, \
+             expires_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.holder_id)
+        .bind(session.kind.code())
+        .bind(ms(at))
+        .bind(ms(at))
+        .bind(ms(session.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &[u8], now: Timestamp) -> Result<SessionRecord> {
+        sqlx::query_as::<_, SessionRow>(AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = ? AND expires_at_ms > ?"
+        )))
+        .bind(token_hash)
+        .bind(ms(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?
+        .try_into()
+    }
+
+    async fn touch_session(
+        &self,
+        token_hash: &[u8],
+        at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_ms = ?, expires_at_ms = ? WHERE token_hash = ?")
+            .bind(ms(at))
+            .bind(ms(expires_at))
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn record_login_failure(&self, keys: &[String], at: Timestamp) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        for key in keys {
+            sqlx::query("INSERT INTO login_failures (throttle_key, at_ms) VALUES (?, ?)")
+                .bind(key)
+                .bind(ms(at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn login_failures(&self, key: &str, since: Timestamp) -> Result<LoginFailures> {
+        let (count, earliest): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(at_ms) FROM login_failures WHERE throttle_key = ? AND at_ms >= ?",
+        )
+        .bind(key)
+        .bind(ms(since))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(LoginFailures {
+            count,
+            earliest: earliest.map(timestamp).transpose()?,
+        })
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE throttle_key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn purge_expired(&self, now: Timestamp, failures_before: Timestamp) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE expires_at_ms <= ?")
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("DELETE FROM login_failures WHERE at_ms < ?")
+            .bind(ms(failures_before))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 

@@ -12,7 +12,8 @@ use zhengshu_domain::{
     Sex, Username,
 };
 use zhengshu_storage::{
-    Conflict, IdVault, NewHolder, RowOutcome, Storage, StorageError, VaultKeys,
+    Conflict, IdVault, LoginFailures, NewHolder, NewSession, RowOutcome, SessionKind, Storage,
+    StorageError, VaultKeys,
 };
 
 /// The vault every story uses (fixed test keys).
@@ -39,7 +40,9 @@ macro_rules! story_tests {
             terms_versions_and_acceptance,
             id_numbers_are_never_stored_in_clear,
             audit_log_filters_newest_first,
-            missing_things_are_not_found
+            missing_things_are_not_found,
+            sessions_live_until_they_expire_or_end,
+            login_failures_count_by_key_within_the_window
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {
@@ -421,4 +424,108 @@ pub async fn missing_things_are_not_found(s: &dyn Storage) {
         s.holder_by_username(&u).await,
         Err(StorageError::NotFound)
     ));
+}
+
+pub async fn sessions_live_until_they_expire_or_end(s: &dyn Storage) {
+    seed_reference(s).await;
+    let holder_id = s
+        .create_holder(&holder("demo", "张三", ZHANG_ID), at(T0))
+        .await
+        .unwrap();
+    let minutes = |m: i64| jiff::SignedDuration::from_mins(m);
+    let t0 = at(T0);
+    let new = NewSession {
+        token_hash: vec![1; 32],
+        holder_id,
+        kind: SessionKind::Page,
+        expires_at: t0 + minutes(30),
+    };
+    s.create_session(&new, t0).await.unwrap();
+    assert!(matches!(
+        s.create_session(&new, t0).await,
+        Err(StorageError::Conflict(_))
+    ));
+    let got = s.session(&[1; 32], t0).await.unwrap();
+    assert_eq!(got.holder_id, holder_id);
+    assert_eq!(got.kind, SessionKind::Page);
+    assert_eq!((got.created_at, got.last_seen_at), (t0, t0));
+    assert_eq!(got.expires_at, t0 + minutes(30));
+    // Another token, or the right one once expired: not found.
+    assert!(matches!(
+        s.session(&[2; 32], t0).await,
+        Err(StorageError::NotFound)
+    ));
+    assert!(matches!(
+        s.session(&[1; 32], t0 + minutes(30)).await,
+        Err(StorageError::NotFound)
+    ));
+    // Use moves the expiry.
+    s.touch_session(&[1; 32], t0 + minutes(20), t0 + minutes(50))
+        .await
+        .unwrap();
+    let touched = s.session(&[1; 32], t0 + minutes(40)).await.unwrap();
+    assert_eq!(touched.last_seen_at, t0 + minutes(20));
+    assert_eq!(touched.created_at, t0);
+    // An API session next to it; purging removes only the expired one.
+    let api = NewSession {
+        token_hash: vec![3; 32],
+        holder_id,
+        kind: SessionKind::Api,
+        expires_at: t0 + minutes(120),
+    };
+    s.create_session(&api, t0).await.unwrap();
+    s.purge_expired(t0 + minutes(60), t0).await.unwrap();
+    assert_eq!(
+        s.session(&[3; 32], t0).await.unwrap().kind,
+        SessionKind::Api
+    );
+    assert!(matches!(
+        s.session(&[1; 32], t0).await,
+        Err(StorageError::NotFound)
+    ));
+    // Log-out ends a session at once; ending it twice is fine.
+    s.delete_session(&[3; 32]).await.unwrap();
+    s.delete_session(&[3; 32]).await.unwrap();
+    assert!(matches!(
+        s.session(&[3; 32], t0).await,
+        Err(StorageError::NotFound)
+    ));
+}
+
+pub async fn login_failures_count_by_key_within_the_window(s: &dyn Storage) {
+    seed_reference(s).await;
+    let t0 = at(T0);
+    let minutes = |m: i64| jiff::SignedDuration::from_mins(m);
+    let keys = ["account:demo".to_owned(), "client:abc".to_owned()];
+    assert_eq!(
+        s.login_failures("account:demo", t0).await.unwrap(),
+        LoginFailures::default()
+    );
+    for m in [0, 5, 10] {
+        s.record_login_failure(&keys, t0 + minutes(m))
+            .await
+            .unwrap();
+    }
+    s.record_login_failure(&keys[1..], t0 + minutes(11))
+        .await
+        .unwrap();
+    let account = s.login_failures("account:demo", t0).await.unwrap();
+    assert_eq!(account.count, 3);
+    assert_eq!(account.earliest, Some(t0));
+    let client = s.login_failures("client:abc", t0).await.unwrap();
+    assert_eq!(client.count, 4);
+    // Only those inside the window count.
+    let later = s
+        .login_failures("account:demo", t0 + minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(later.count, 2);
+    assert_eq!(later.earliest, Some(t0 + minutes(5)));
+    // A successful log-in clears the account's record, not the client's.
+    s.clear_login_failures("account:demo").await.unwrap();
+    assert_eq!(s.login_failures("account:demo", t0).await.unwrap().count, 0);
+    assert_eq!(s.login_failures("client:abc", t0).await.unwrap().count, 4);
+    // Housekeeping drops the old ones.
+    s.purge_expired(t0, t0 + minutes(10)).await.unwrap();
+    assert_eq!(s.login_failures("client:abc", t0).await.unwrap().count, 2);
 }

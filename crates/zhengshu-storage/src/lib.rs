@@ -31,6 +31,60 @@ pub struct NewHolder {
     pub password_hash: String,
 }
 
+/// Where a session was opened: a page session lives in a cookie, an API
+/// session is a bearer token. A token of one kind is never accepted as the
+/// other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Page,
+    Api,
+}
+
+impl SessionKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionKind::Page => "page",
+            SessionKind::Api => "api",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "page" => Some(SessionKind::Page),
+            "api" => Some(SessionKind::Api),
+            _ => None,
+        }
+    }
+}
+
+/// A signed-in session to store. Only a hash of the token is kept, so a
+/// copy of the database does not let anyone sign in.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: Vec<u8>,
+    pub holder_id: i64,
+    pub kind: SessionKind,
+    pub expires_at: Timestamp,
+}
+
+/// A live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub holder_id: i64,
+    pub kind: SessionKind,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// Failed log-ins recorded under one throttling key since some time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoginFailures {
+    pub count: i64,
+    /// The earliest of them, if any.
+    pub earliest: Option<Timestamp>,
+}
+
 /// What happened to one row of an import batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowOutcome {
@@ -106,6 +160,33 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn publish_terms(&self, text: &str, at: Timestamp) -> Result<TermsVersion>;
     async fn current_terms(&self) -> Result<Option<TermsVersion>>;
     async fn accept_terms(&self, holder: i64, version: i32, at: Timestamp) -> Result<()>;
+
+    /// Stores a new session; `Conflict` if the token hash exists (a
+    /// collision of 256-bit random tokens: never in practice).
+    async fn create_session(&self, session: &NewSession, at: Timestamp) -> Result<()>;
+    /// The session stored under `token_hash` if it is still live at `now`;
+    /// `NotFound` when absent or expired.
+    async fn session(&self, token_hash: &[u8], now: Timestamp) -> Result<SessionRecord>;
+    /// Records use of a session and moves its expiry (idle timeout).
+    async fn touch_session(
+        &self,
+        token_hash: &[u8],
+        at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    /// Ends a session (log-out); ending an absent one is not an error.
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
+
+    /// Records one failed log-in under each throttling key (an account, a
+    /// client address), all at `at`.
+    async fn record_login_failure(&self, keys: &[String], at: Timestamp) -> Result<()>;
+    /// The failures recorded under `key` at or after `since`.
+    async fn login_failures(&self, key: &str, since: Timestamp) -> Result<LoginFailures>;
+    /// Forgets the failures under `key` (after a successful log-in).
+    async fn clear_login_failures(&self, key: &str) -> Result<()>;
+    /// Deletes sessions expired by `now` and failures older than
+    /// `failures_before`; housekeeping, safe to run at any time.
+    async fn purge_expired(&self, now: Timestamp, failures_before: Timestamp) -> Result<()>;
 
     async fn record_audit(&self, event: &NewAuditEvent, at: Timestamp) -> Result<i64>;
     /// Newest first; optionally only those about `subject`.

@@ -225,3 +225,28 @@ pub fn audit_json(c: &NewCertificate) -> String {
     })
     .to_string()
 }
+
+pub const SESSION_COLUMNS: &str = "holder_id, kind, created_at_ms, last_seen_ms, expires_at_ms";
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionRow {
+    pub holder_id: i64,
+    pub kind: String,
+    pub created_at_ms: i64,
+    pub last_seen_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+impl TryFrom<SessionRow> for crate::SessionRecord {
+    type Error = StorageError;
+    fn try_from(r: SessionRow) -> Result<Self, StorageError> {
+        Ok(crate::SessionRecord {
+            holder_id: r.holder_id,
+            kind: crate::SessionKind::from_code(&r.kind)
+                .ok_or_else(|| StorageError::corrupt(format!("bad session kind {:?}", r.kind)))?,
+            created_at: timestamp(r.created_at_ms)?,
+            last_seen_at: timestamp(r.last_seen_ms)?,
+            expires_at: timestamp(r.expires_at_ms)?,
+        })
+    }
+}
