@@ -49,6 +49,17 @@ pub struct FreshPg {
 
 impl FreshPg {
     pub async fn new(vault: IdVault) -> Self {
+        let fresh = Self::empty(vault).await;
+        fresh
+            .store
+            .migrate()
+            .await
+            .expect("migrate the test database");
+        fresh
+    }
+
+    /// A new database with nothing in it, not even the migrations.
+    pub async fn empty(vault: IdVault) -> Self {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let server = server_url();
         let nanos = std::time::SystemTime::now()
@@ -73,7 +84,6 @@ impl FreshPg {
         let store = PgStore::connect(&url, vault)
             .await
             .expect("connect to the test database");
-        store.migrate().await.expect("migrate the test database");
         Self {
             store,
             url,

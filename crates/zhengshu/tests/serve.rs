@@ -1,0 +1,127 @@
+//! `zhengshu serve` as an operator runs it: the real binary on a free port,
+//! on SQLite (the default) and on a new PostgreSQL database, answering the
+//! health checks and the demo API, and stopping cleanly on SIGTERM.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use zhengshu_storage::{IdVault, VaultKeys};
+use zhengshu_storage_postgres::testing::FreshPg;
+
+/// A running `zhengshu serve`; killed if the test fails half-way.
+struct Served {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn serve(data_dir: &Path, db: Option<&str>) -> Served {
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhengshu"));
+    cmd.arg("--data-dir").arg(data_dir);
+    if let Some(db) = db {
+        cmd.args(["--db", db]);
+    }
+    cmd.args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
+        .env_remove("ZHENGSHU_DB")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let served = Served {
+        child: cmd.spawn().expect("start zhengshu serve"),
+        port,
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while get(port, "/healthz").is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "serve did not answer within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    served
+}
+
+/// A plain HTTP/1.1 GET: status code and body, or None when nothing listens.
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).ok()?;
+    let status = raw.split(' ').nth(1)?.parse().ok()?;
+    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
+}
+
+fn check_and_stop(mut served: Served) {
+    let port = served.port;
+    let (status, body) = get(port, "/healthz").unwrap();
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = get(port, "/readyz").unwrap();
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = get(port, "/api/v1/demo").unwrap();
+    assert_eq!(status, 200, "{body}");
+    for promised in [
+        "ZY20230315001",
+        "JJ20191120007",
+        "WS20220520013",
+        "陈𠀾",
+        "SYN-",
+    ] {
+        assert!(body.contains(promised), "{promised} missing from {body}");
+    }
+    let pid = served.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = served.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status after SIGTERM: {status:?}");
+    assert!(get(port, "/healthz").is_none(), "still listening");
+}
+
+#[test]
+fn serves_on_the_embedded_sqlite_default() {
+    let dir = tempfile::tempdir().unwrap();
+    check_and_stop(serve(dir.path(), None));
+    assert!(dir.path().join("zhengshu.db").exists());
+    assert!(dir.path().join("secrets.toml").exists());
+}
+
+#[test]
+fn migrates_and_serves_a_new_postgresql_database() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let vault = IdVault::new(&VaultKeys {
+        encryption: [1; 32],
+        index: [2; 32],
+    });
+    let db = runtime.block_on(FreshPg::empty(vault));
+    let dir = tempfile::tempdir().unwrap();
+    check_and_stop(serve(dir.path(), Some(&db.url)));
+    drop(db);
+}

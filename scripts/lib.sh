@@ -1,0 +1,24 @@
+# Shared by the scripts: installs missing Debian/Ubuntu packages.
+# need_packages PACKAGE:PATH… installs each PACKAGE whose PATH (a file, or a
+# command name) is missing, with apt-get (as root, or through sudo).
+need_packages() {
+  local missing=() spec pkg path
+  for spec in "$@"; do
+    pkg=${spec%%:*}
+    path=${spec#*:}
+    if [[ $path == /* ]]; then
+      [ -e "$path" ] || missing+=("$pkg")
+    else
+      command -v "$path" >/dev/null || missing+=("$pkg")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
+    "${sudo[@]}" apt-get update -q >/dev/null
+    "${sudo[@]}" apt-get install -y -q "${missing[@]}" >/dev/null
+  }
+}

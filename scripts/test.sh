@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs every test: formatting, lints, the
+# storage story suite on SQLite and on PostgreSQL, then every crate's tests
+# (PDF validators, headless Chromium). PostgreSQL comes from
+# ZHENGSHU_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+export ZHENGSHU_TEST_PG_URL=${ZHENGSHU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+banner() { printf '\n==== %s ====\n' "$*"; }
+
+banner "packages"
+need_packages \
+  poppler-utils:pdfsig qpdf:qpdf libnss3-tools:certutil time:/usr/bin/time \
+  chromium:chromium chromium-driver:chromedriver postgresql-client:psql \
+  fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc \
+  fonts-hanazono:/usr/share/fonts/truetype/hanazono/HanaMinB.ttf \
+  unicode-data:/usr/share/unicode/Unihan_Readings.txt.bz2
+psql "$ZHENGSHU_TEST_PG_URL" -qAtc 'select 1' >/dev/null || {
+  echo "PostgreSQL is not reachable at $ZHENGSHU_TEST_PG_URL; start it or set ZHENGSHU_TEST_PG_URL" >&2
+  exit 1
+}
+
+# Crates with a Cargo workspace of their own (outside the root one).
+standalone=()
+for manifest in crates/*/Cargo.toml; do
+  grep -q '^\[workspace\]' "$manifest" && standalone+=("$(dirname "$manifest")")
+done
+
+for dir in . "${standalone[@]}"; do
+  banner "format and lints: $dir"
+  (cd "$dir" && cargo fmt --all --check && cargo clippy --locked --all-targets -- -D warnings)
+done
+
+banner "storage story suite on SQLite"
+cargo test --locked -p zhengshu-storage-sqlite --test story
+banner "storage story suite on PostgreSQL ($ZHENGSHU_TEST_PG_URL)"
+cargo test --locked -p zhengshu-storage-postgres --test story
+
+banner "all tests"
+cargo test --locked --workspace
+for dir in "${standalone[@]}"; do
+  banner "tests: $dir"
+  [ -x "$dir/tests/setup.sh" ] || [ ! -f "$dir/tests/setup.sh" ] || chmod +x "$dir/tests/setup.sh"
+  [ -f "$dir/tests/setup.sh" ] && bash "$dir/tests/setup.sh"
+  (cd "$dir" && cargo test --locked)
+done
+banner "all tests passed"
