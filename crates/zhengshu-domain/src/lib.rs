@@ -25,7 +25,7 @@ pub use certificate::{
     Certificate, CertificateNumber, CertificateStatus, NewCertificate, Revocation, Sex,
 };
 pub use clock::{Clock, FixedClock, SystemClock, china_tz, day_in_china};
-pub use holder::{Holder, TermsVersion, Username};
+pub use holder::{Holder, TermsVersion, Username, UsernameError};
 pub use id::{IdDocument, IdError, IdNumber, IdType, resident_check_digit};
 pub use name::{HolderName, NameError};
 pub use password::{Password, PasswordError, verify_password};
