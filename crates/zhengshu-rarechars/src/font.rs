@@ -1,7 +1,8 @@
 //! Whether a font file has glyphs for characters (feature `font`).
 //!
 //! Lets the portal choose which font to serve for a block, or decide to show
-//! a code point label instead of an empty box.
+//! a code point label instead of an empty box, and cuts the served fonts
+//! into small subsets ([`FontCoverage::subset`]).
 
 use std::path::Path;
 
@@ -70,6 +71,28 @@ impl FontCoverage {
     /// Whether the face maps `c` to a glyph.
     pub fn covers(&self, c: char) -> bool {
         self.face().is_some_and(|f| f.glyph_index(c).is_some())
+    }
+
+    /// The characters of the data (CJK unified ideographs) that the face
+    /// has glyphs for, in code point order.
+    pub fn covered_chars(&self) -> Vec<char> {
+        let Some(face) = self.face() else {
+            return Vec::new();
+        };
+        let mut out: Vec<char> = crate::data::DB
+            .records
+            .iter()
+            .map(|r| r.ch)
+            .filter(|&c| face.glyph_index(c).is_some())
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// A font with only the glyphs of `chars` (those the face has), for
+    /// serving to browsers; see the `subset` module for what it keeps.
+    pub fn subset(&self, chars: &[char]) -> Result<Vec<u8>, FontError> {
+        crate::subset::subset(&self.data, self.index, chars)
     }
 
     /// Per block, how many of the data's characters the face covers.

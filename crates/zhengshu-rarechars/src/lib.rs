@@ -58,7 +58,8 @@
 //!
 //! With the `font` feature, [`font::FontCoverage`] tells whether a font
 //! file has a glyph for a character, so the portal can pick a font (or fall
-//! back to showing the code point label) per block.
+//! back to showing the code point label) per block, and cuts subsets of a
+//! TrueType font for the browser.
 #![forbid(unsafe_code)]
 // A library other crates build on: every public item is documented.
 #![warn(missing_docs)]
@@ -73,6 +74,8 @@ mod data;
 pub mod font;
 mod pinyin;
 mod radical;
+#[cfg(feature = "font")]
+mod subset;
 
 pub use block::Block;
 pub use radical::Radical;
