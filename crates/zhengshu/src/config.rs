@@ -76,6 +76,31 @@ pub struct Secrets {
     pub session_key: Option<Secret>,
 }
 
+/// The holder portal.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    /// TrueType fonts served for rare characters (CJK Extension A and
+    /// beyond), best first; missing files are skipped with a warning.
+    pub rare_fonts: Vec<PathBuf>,
+    /// Behind a reverse proxy: the client address (log-in throttling) is
+    /// the last `X-Forwarded-For` entry. Never set without a proxy that
+    /// writes that header.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            rare_fonts: zhengshu_web::fonts::HANAMIN
+                .iter()
+                .map(PathBuf::from)
+                .collect(),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -88,6 +113,7 @@ pub struct Config {
     /// Demo mode: load the demo data if absent; `GET /api/v1/demo`.
     pub demo: bool,
     pub annotation: AnnotationPolicy,
+    pub web: WebConfig,
     pub secrets: Secrets,
     pub log: LogConfig,
 }
@@ -101,6 +127,7 @@ impl Default for Config {
             public_base_url: "http://127.0.0.1:8080".into(),
             demo: false,
             annotation: AnnotationPolicy::default(),
+            web: WebConfig::default(),
             secrets: Secrets::default(),
             log: LogConfig::default(),
         }
@@ -117,6 +144,7 @@ const KEYS: &[&str] = &[
     "public_base_url",
     "demo",
     "annotation",
+    "web",
     "secrets",
     "log",
 ];

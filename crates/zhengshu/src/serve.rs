@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use zhengshu_domain::{Clock, SystemClock};
-use zhengshu_web::{AppState, Server};
+use zhengshu_web::{AppState, RareFonts, Server};
 
 use crate::config::Config;
 use crate::{Failure, open_storage};
@@ -16,14 +16,16 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     if config.demo {
         zhengshu_demo::load(&*storage, clock.now()).await?;
     }
-    let state = AppState {
+    let mut state = AppState::new(
         storage,
         clock,
-        policy: Arc::new(config.annotation.clone()),
-        demo: config.demo,
-        session_key: crate::secrets::load_or_create(&config)?.session,
-        public_base_url: config.public_base_url.clone(),
-    };
+        crate::secrets::load_or_create(&config)?.session,
+        config.public_base_url.clone(),
+    );
+    state.policy = Arc::new(config.annotation.clone());
+    state.demo = config.demo;
+    state.trust_forwarded_for = config.web.trust_forwarded_for;
+    state.fonts = Arc::new(RareFonts::from_files(config.web.rare_fonts.clone()));
     let server = Server::bind(config.addr, state).await.map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {}: {e} (is another server using it? try --addr)",

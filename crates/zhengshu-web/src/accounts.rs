@@ -1,0 +1,294 @@
+//! Registration and log-in, shared by the pages and the API: input becomes
+//! domain types here (one [`FieldError`] per refused field), passwords are
+//! hashed and checked off the async threads, and failed log-ins are
+//! throttled per account and per client address, counted in the database
+//! so the limit holds across server processes.
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use zhengshu_domain::{
+    Holder, HolderName, IdDocument, IdError, IdType, NameError, NewAuditEvent, Password, Username,
+    verify_password,
+};
+use zhengshu_storage::{Conflict, NewHolder, StorageError};
+
+use crate::AppState;
+use crate::error::{ApiError, FieldError};
+use crate::session::client_key;
+
+/// A registration as submitted (page form or API body).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct Registration {
+    /// 持证人姓名, as on the certificate; rare characters welcome.
+    pub name: String,
+    /// `resident_id`, `passport`, `hk_macao_permit`, `taiwan_permit` or
+    /// `foreign_permanent_resident_id`.
+    pub id_type: String,
+    pub id_number: String,
+    pub username: String,
+    #[schema(format = Password)]
+    pub password: String,
+    /// Only the page form asks for it; the API leaves it out.
+    #[schema(ignore)]
+    pub password_confirmation: Option<String>,
+}
+
+fn name_error(e: &NameError) -> FieldError {
+    let f = FieldError::new("name", e.code());
+    match e {
+        NameError::BadChar(cp) => f.with("codepoint", format!("U+{cp:04X}")),
+        NameError::TooLong => f.with("max", zhengshu_domain::name::MAX_NAME_CHARS),
+        NameError::Empty => f,
+    }
+}
+
+fn id_error(e: &IdError) -> FieldError {
+    let f = FieldError::new("id_number", e.code());
+    match e {
+        IdError::WrongLength(n) => f.with("count", n),
+        _ => f,
+    }
+}
+
+/// Checks every field; the holder to create, or every refusal at once.
+pub fn validate(r: &Registration) -> Result<(NewHolderParts, Password), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let name = HolderName::parse(&r.name)
+        .map_err(|e| errors.push(name_error(&e)))
+        .ok();
+    let id_type = IdType::from_code(r.id_type.trim());
+    if id_type.is_none() {
+        errors.push(FieldError::new("id_type", "id_type_unknown"));
+    }
+    let id_document = id_type.and_then(|t| {
+        IdDocument::parse(t, &r.id_number)
+            .map_err(|e| errors.push(id_error(&e)))
+            .ok()
+    });
+    let username = Username::parse(&r.username)
+        .map_err(|e| errors.push(FieldError::new("username", e.code())))
+        .ok();
+    let password = Password::parse(&r.password)
+        .map_err(|e| errors.push(FieldError::new("password", e.code())))
+        .ok();
+    if let Some(confirmation) = &r.password_confirmation
+        && *confirmation != r.password
+    {
+        errors.push(FieldError::new(
+            "password_confirmation",
+            "password_mismatch",
+        ));
+    }
+    match (name, id_document, username, password) {
+        (Some(name), Some(id_document), Some(username), Some(password)) if errors.is_empty() => {
+            Ok((
+                NewHolderParts {
+                    username,
+                    name,
+                    id_document,
+                },
+                password,
+            ))
+        }
+        _ => Err(errors),
+    }
+}
+
+/// A validated registration before its password is hashed.
+#[derive(Debug, Clone)]
+pub struct NewHolderParts {
+    pub username: Username,
+    pub name: HolderName,
+    pub id_document: IdDocument,
+}
+
+/// Creates the account: 422 with every refused field, 409 when the
+/// username or the ID document has an account already.
+pub async fn register(state: &AppState, r: &Registration) -> Result<i64, ApiError> {
+    let (parts, password) = validate(r).map_err(ApiError::Validation)?;
+    let password_hash = tokio::task::spawn_blocking(move || password.hash())
+        .await
+        .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))?;
+    let holder = NewHolder {
+        username: parts.username,
+        name: parts.name,
+        id_document: parts.id_document,
+        password_hash,
+    };
+    let now = state.clock.now();
+    let id = match state.storage.create_holder(&holder, now).await {
+        Ok(id) => id,
+        Err(StorageError::Conflict(Conflict::Username)) => return Err(ApiError::UsernameTaken),
+        Err(StorageError::Conflict(Conflict::IdDocument)) => {
+            return Err(ApiError::IdDocumentTaken);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    state
+        .storage
+        .record_audit(
+            &NewAuditEvent {
+                actor: zhengshu_domain::Actor::Holder(id),
+                action: "holder.register".into(),
+                subject: format!("holder:{id}"),
+                before: None,
+                after: Some(
+                    serde_json::json!({
+                        "username": holder.username.as_str(),
+                        "id_type": holder.id_document.id_type.code(),
+                        "id_number": holder.id_document.number.masked(),
+                    })
+                    .to_string(),
+                ),
+            },
+            now,
+        )
+        .await?;
+    Ok(id)
+}
+
+/// The throttling keys of a log-in attempt: the account (by the username
+/// as typed, registered or not, so that refusals say nothing about which
+/// accounts exist) and the client address.
+fn throttle_keys(state: &AppState, username: &str, client: &str) -> (String, String) {
+    (
+        format!("account:{}", username.trim().to_lowercase()),
+        client_key(&state.session_key, client),
+    )
+}
+
+/// 429 with the time to wait when either key has had too many failures
+/// within the window.
+async fn check_throttle(
+    state: &AppState,
+    now: Timestamp,
+    keys: &[(&str, i64)],
+) -> Result<(), ApiError> {
+    let window = state.limits.login_window;
+    // Failures strictly inside the window: one exactly a window old no
+    // longer counts.
+    let since = now - window + jiff::SignedDuration::from_millis(1);
+    let mut wait: Option<jiff::SignedDuration> = None;
+    for (key, limit) in keys {
+        let failures = state.storage.login_failures(key, since).await?;
+        if failures.count >= *limit
+            && let Some(earliest) = failures.earliest
+        {
+            let until = (earliest + window).duration_since(now);
+            wait = Some(wait.map_or(until, |w| w.max(until)));
+        }
+    }
+    match wait {
+        Some(w) => Err(ApiError::Throttled {
+            retry_after_secs: u64::try_from(w.as_secs()).unwrap_or(0).max(1),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks a username and password: the holder, 401 `invalid_credentials`
+/// (the same for an unknown user and a wrong password, in about the same
+/// time), or 429 while throttled.
+pub async fn log_in(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> Result<Holder, ApiError> {
+    let now = state.clock.now();
+    let (account_key, client_key) = throttle_keys(state, username, client);
+    check_throttle(
+        state,
+        now,
+        &[
+            (&account_key, state.limits.login_failures_per_account),
+            (&client_key, state.limits.login_failures_per_client),
+        ],
+    )
+    .await?;
+    let holder = match Username::parse(username) {
+        Ok(u) => match state.storage.holder_by_username(&u).await {
+            Ok(h) => Some(h),
+            Err(StorageError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        Err(_) => None,
+    };
+    let hash = holder.as_ref().map_or_else(
+        || zhengshu_domain::password::dummy_hash().to_owned(),
+        |h| h.password_hash.clone(),
+    );
+    let candidate = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &candidate))
+        .await
+        .map_err(|e| ApiError::Internal(format!("verification task: {e}")))?;
+    match holder {
+        Some(h) if matches => {
+            state.storage.clear_login_failures(&account_key).await?;
+            let forget_before = now - state.limits.login_window - state.limits.login_window;
+            state.storage.purge_expired(now, forget_before).await?;
+            Ok(h)
+        }
+        _ => {
+            state
+                .storage
+                .record_login_failure(&[account_key, client_key], now)
+                .await?;
+            Err(ApiError::InvalidCredentials)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg() -> Registration {
+        Registration {
+            name: "张三".into(),
+            id_type: "resident_id".into(),
+            id_number: "11010519491231002X".into(),
+            username: "zhangsan".into(),
+            password: "Secret-2024".into(),
+            password_confirmation: Some("Secret-2024".into()),
+        }
+    }
+
+    fn codes(r: &Registration) -> Vec<(&'static str, &'static str)> {
+        validate(r)
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(|f| (f.field, f.code))
+            .collect()
+    }
+
+    #[test]
+    fn every_field_is_checked_at_once() {
+        assert!(validate(&reg()).is_ok());
+        let all_bad = Registration {
+            name: "".into(),
+            id_type: "resident_id".into(),
+            id_number: "110105194912310021".into(),
+            username: "1x".into(),
+            password: "short".into(),
+            password_confirmation: Some("other".into()),
+        };
+        assert_eq!(
+            codes(&all_bad),
+            [
+                ("name", "name_empty"),
+                ("id_number", "id_bad_check_digit"),
+                ("username", "username_length"),
+                ("password", "password_length"),
+                ("password_confirmation", "password_mismatch"),
+            ]
+        );
+        let unknown_type = Registration {
+            id_type: "library_card".into(),
+            ..reg()
+        };
+        assert_eq!(codes(&unknown_type), [("id_type", "id_type_unknown")]);
+    }
+}

@@ -1,0 +1,36 @@
+//! The portal's style sheet and its one script, embedded in the binary.
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use crate::AppState;
+
+const CSS: &str = include_str!("../assets/portal.css");
+const PICKER_JS: &str = include_str!("../assets/picker.js");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/assets/portal.css",
+            get(|| serve(CSS, "text/css; charset=utf-8")),
+        )
+        .route(
+            "/assets/picker.js",
+            get(|| serve(PICKER_JS, "text/javascript; charset=utf-8")),
+        )
+}
+
+async fn serve(body: &'static str, content_type: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
+    )
+}

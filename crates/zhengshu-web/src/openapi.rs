@@ -1,0 +1,61 @@
+//! The OpenAPI document of the JSON API, generated from the handlers'
+//! annotations and the answer types (utoipa), served at
+//! `/api/v1/openapi.json`.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "zhengshu",
+        description = "Professional qualification e-certificates: the holder API. Errors are \
+            `{\"error\": {\"code\", \"message\", \"fields\"}}` with the message in the request's \
+            language (Accept-Language: zh-CN, zh-TW or en). Another holder's resource answers \
+            404, never 403."
+    ),
+    paths(
+        crate::api::register,
+        crate::api::log_in,
+        crate::api::log_out,
+        crate::api::terms,
+        crate::api::accept_terms,
+        crate::api::me,
+        crate::api::certificates,
+        crate::api::certificate,
+        crate::api::rare_chars,
+    ),
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "holders", description = "用户注册: accounts"),
+        (name = "sessions", description = "登录: bearer tokens"),
+        (name = "terms", description = "服务须知: service terms"),
+        (name = "me", description = "The signed-in holder and their certificates"),
+        (name = "rare-chars", description = "生僻字输入: rare-character search"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The token of POST /api/v1/sessions"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json`
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,274 @@
+//! The holder's certificates: the list (with what to do when it is
+//! empty), [证书信息] with every field, [详情] with the status and a
+//! revocation's time and reason, and the [下载] page with the annotation
+//! state. A certificate of somebody else is 404, like one that does not
+//! exist.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use zhengshu_domain::{Certificate, CertificateStatus, Holder};
+
+use super::{Chrome, path_id, render};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::session::{Csrf, PageHolder};
+use crate::views::{self, china_time};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/certificates", get(list))
+        .route("/certificates/{id}", get(information))
+        .route("/certificates/{id}/details", get(details))
+        .route("/certificates/{id}/download", get(download))
+}
+
+/// A certificate as the list shows it.
+struct Row {
+    id: i64,
+    number: String,
+    qualification: String,
+    issued_on: String,
+    issuing_body: String,
+    revoked: bool,
+    needs_annotation: bool,
+}
+
+impl Row {
+    fn of(state: &AppState, c: &Certificate) -> Self {
+        let s = views::summary(state, c);
+        Row {
+            id: s.id,
+            number: s.number,
+            qualification: s.qualification,
+            issued_on: s.issued_on,
+            issuing_body: s.issuing_body,
+            revoked: matches!(c.status, CertificateStatus::Revoked(_)),
+            needs_annotation: s.needs_annotation,
+        }
+    }
+}
+
+/// What an empty list tells the holder (SPEC §3).
+struct EmptyHelp {
+    name: String,
+    id_type: String,
+    id_number: String,
+    bodies: Vec<String>,
+    scope: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "certificates.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<Row>,
+    empty: Option<EmptyHelp>,
+}
+
+async fn empty_help(state: &AppState, lang: Lang, h: &Holder) -> Result<EmptyHelp, ApiError> {
+    let bodies = state
+        .storage
+        .issuing_bodies()
+        .await?
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    let scope = state
+        .storage
+        .qualification_types()
+        .await?
+        .into_iter()
+        .filter(|q| q.in_scope)
+        .map(|q| {
+            let years = match q.years_to {
+                Some(to) => lang.t_args(
+                    "scope-years-range",
+                    &[
+                        ("from", crate::i18n::Arg::Num(i64::from(q.years_from))),
+                        ("to", crate::i18n::Arg::Num(i64::from(to))),
+                    ],
+                ),
+                None => lang.t_args(
+                    "scope-years-from",
+                    &[("from", crate::i18n::Arg::Num(i64::from(q.years_from)))],
+                ),
+            };
+            (q.name, years)
+        })
+        .collect();
+    Ok(EmptyHelp {
+        name: h.name.to_string(),
+        id_type: lang.t(&format!("id-type-{}", h.id_document.id_type.code())),
+        id_number: h.id_document.number.masked(),
+        bodies,
+        scope,
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    lang: Lang,
+    Csrf(csrf): Csrf,
+    PageHolder(h): PageHolder,
+) -> Result<Response, ApiError> {
+    let certs = views::certificates_of(&state, &h).await?;
+    let empty = if certs.is_empty() {
+        Some(empty_help(&state, lang, &h).await?)
+    } else {
+        None
+    };
+    let page = ListPage {
+        chrome: Chrome::new(lang, &csrf, Some(&h), "/certificates", lang.t("list-title")),
+        rows: certs.iter().map(|c| Row::of(&state, c)).collect(),
+        empty,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// A label and its value.
+struct Field {
+    label: String,
+    value: String,
+}
+
+/// The revocation of a certificate, as shown.
+struct Revoked {
+    at: String,
+    reason: String,
+}
+
+fn revoked(c: &Certificate) -> Option<Revoked> {
+    match &c.status {
+        CertificateStatus::Valid => None,
+        CertificateStatus::Revoked(r) => Some(Revoked {
+            at: china_time(r.at),
+            reason: r.reason.clone(),
+        }),
+    }
+}
+
+/// Every field of a certificate, in the order of a paper certificate.
+fn fields(lang: Lang, c: &Certificate) -> Vec<Field> {
+    let d = &c.data;
+    let none = || lang.t("value-none");
+    let opt = |v: &Option<String>| v.clone().filter(|s| !s.is_empty()).unwrap_or_else(none);
+    let day = |v: Option<zhengshu_domain::Day>| v.map_or_else(none, |d| d.to_string());
+    let status = match c.status {
+        CertificateStatus::Valid => lang.t("status-valid"),
+        CertificateStatus::Revoked(_) => lang.t("status-revoked"),
+    };
+    [
+        ("field-label-number", d.number.to_string()),
+        ("field-label-management-number", opt(&d.management_number)),
+        ("field-label-name", d.name.to_string()),
+        (
+            "field-label-sex",
+            d.sex
+                .map_or_else(none, |s| lang.t(&format!("sex-{}", s.code()))),
+        ),
+        ("field-label-birth-date", day(d.birth_date)),
+        (
+            "field-label-id-type",
+            lang.t(&format!("id-type-{}", d.id.id_type.code())),
+        ),
+        ("field-label-id-number", d.id.number.masked()),
+        ("field-label-qualification", c.qualification_name.clone()),
+        ("field-label-category", opt(&d.category)),
+        ("field-label-specialty", opt(&d.specialty)),
+        ("field-label-level", opt(&d.level)),
+        ("field-label-approval-date", day(d.approval_date)),
+        ("field-label-issue-date", d.issue_date.to_string()),
+        ("field-label-issuing-body", c.body_name.clone()),
+        ("field-label-status", status),
+    ]
+    .into_iter()
+    .map(|(key, value)| Field {
+        label: lang.t(key),
+        value,
+    })
+    .collect()
+}
+
+#[derive(Template)]
+#[template(path = "certificate.html")]
+struct InformationPage {
+    chrome: Chrome,
+    id: i64,
+    fields: Vec<Field>,
+    revoked: Option<Revoked>,
+}
+
+async fn information(
+    State(state): State<AppState>,
+    lang: Lang,
+    Csrf(csrf): Csrf,
+    PageHolder(h): PageHolder,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let c = views::own_certificate(&state, &h, path_id(&id)?).await?;
+    let path = format!("/certificates/{}", c.id);
+    let page = InformationPage {
+        chrome: Chrome::new(lang, &csrf, Some(&h), &path, lang.t("information-title")),
+        id: c.id,
+        fields: fields(lang, &c),
+        revoked: revoked(&c),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "details.html")]
+struct DetailsPage {
+    chrome: Chrome,
+    row: Row,
+    revoked: Option<Revoked>,
+}
+
+async fn details(
+    State(state): State<AppState>,
+    lang: Lang,
+    Csrf(csrf): Csrf,
+    PageHolder(h): PageHolder,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let c = views::own_certificate(&state, &h, path_id(&id)?).await?;
+    let path = format!("/certificates/{}/details", c.id);
+    let page = DetailsPage {
+        chrome: Chrome::new(lang, &csrf, Some(&h), &path, lang.t("details-title")),
+        row: Row::of(&state, &c),
+        revoked: revoked(&c),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "download.html")]
+struct DownloadPage {
+    chrome: Chrome,
+    row: Row,
+    fields: Vec<Field>,
+    revoked: Option<Revoked>,
+}
+
+async fn download(
+    State(state): State<AppState>,
+    lang: Lang,
+    Csrf(csrf): Csrf,
+    PageHolder(h): PageHolder,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let c = views::own_certificate(&state, &h, path_id(&id)?).await?;
+    let path = format!("/certificates/{}/download", c.id);
+    let page = DownloadPage {
+        chrome: Chrome::new(lang, &csrf, Some(&h), &path, lang.t("download-title")),
+        row: Row::of(&state, &c),
+        fields: fields(lang, &c),
+        revoked: revoked(&c),
+    };
+    Ok(render(StatusCode::OK, &page))
+}

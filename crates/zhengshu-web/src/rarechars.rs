@@ -1,0 +1,126 @@
+//! The rare-character search behind the picker (生僻字输入): query
+//! parameters in, candidates out, refusals as translated field errors. The
+//! data and the search are `zhengshu-rarechars`; the JSON API, the no-JS
+//! page and the script all come through here.
+
+use serde::{Deserialize, Serialize};
+use zhengshu_rarechars::{Candidate, Query, QueryError};
+
+use crate::error::{ApiError, FieldError};
+
+/// Candidates answered when no limit is given, and the most ever.
+pub const DEFAULT_LIMIT: usize = 60;
+pub const MAX_LIMIT: usize = 200;
+
+/// Exactly one of: `pinyin`; `codepoint`; `radical` with `strokes`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RareCharsQuery {
+    /// One syllable: `yan`, `yán` or `yan2` (ü as `v`).
+    pub pinyin: Option<String>,
+    /// `U+2003E`, `2003E`, or the character itself.
+    pub codepoint: Option<String>,
+    /// Kangxi radical number, 1–214.
+    pub radical: Option<String>,
+    /// Strokes besides the radical (kRSUnicode).
+    pub strokes: Option<String>,
+    /// At most this many candidates (default 60, at most 200).
+    pub limit: Option<usize>,
+}
+
+/// A candidate as the API answers it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[allow(dead_code)] // Describes `zhengshu_rarechars::Candidate` for OpenAPI.
+pub struct CandidateSchema {
+    /// The character.
+    pub char: String,
+    /// `U+2003E`
+    pub codepoint: String,
+    /// Readings with tone marks; empty for characters without a Mandarin
+    /// reading.
+    pub pinyin: Vec<String>,
+    /// Unicode block, e.g. `CJK Ext B`.
+    pub block: String,
+}
+
+fn blank_to_none(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|v| !v.trim().is_empty())
+}
+
+impl RareCharsQuery {
+    /// Whether anything was asked.
+    pub fn is_empty(&self) -> bool {
+        blank_to_none(&self.pinyin).is_none()
+            && blank_to_none(&self.codepoint).is_none()
+            && blank_to_none(&self.radical).is_none()
+            && blank_to_none(&self.strokes).is_none()
+    }
+
+    fn field_of(&self, e: &QueryError) -> &'static str {
+        match e {
+            QueryError::NoQuery | QueryError::AmbiguousQuery => "query",
+            QueryError::ZeroLimit => "limit",
+            QueryError::RadicalOutOfRange { .. } => "radical",
+            QueryError::ResidualOutOfRange { .. } => "strokes",
+            QueryError::NotANumber { param } => param,
+            _ if blank_to_none(&self.codepoint).is_some() => "codepoint",
+            _ => "pinyin",
+        }
+    }
+}
+
+fn field_error(field: &'static str, e: &QueryError) -> FieldError {
+    let f = FieldError::new(field, e.code());
+    match e {
+        QueryError::TooLong { max, len } => f.with("max", max).with("len", len),
+        QueryError::InvalidCharacter { ch } => f
+            .with("char", ch)
+            .with("codepoint", zhengshu_rarechars::codepoint_label(*ch)),
+        QueryError::BadToneDigit { digit } => f.with("digit", digit),
+        QueryError::UnknownSyllable { syllable } => f.with("syllable", syllable),
+        QueryError::NotAScalarValue { codepoint } => {
+            f.with("codepoint", format!("U+{codepoint:X}"))
+        }
+        QueryError::NotCovered { codepoint } => f.with("codepoint", codepoint),
+        QueryError::RadicalOutOfRange { radical } => f.with("radical", radical),
+        QueryError::ResidualOutOfRange { strokes } => f.with("strokes", strokes),
+        _ => f,
+    }
+}
+
+/// Runs the query: candidates, common characters first.
+pub fn search(q: &RareCharsQuery) -> Result<Vec<Candidate>, ApiError> {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+    let run = || {
+        let query = Query::from_params(
+            blank_to_none(&q.pinyin),
+            blank_to_none(&q.codepoint),
+            blank_to_none(&q.radical),
+            blank_to_none(&q.strokes),
+        )?;
+        zhengshu_rarechars::search(&query, limit)
+    };
+    run().map_err(|e| ApiError::InvalidQuery(vec![field_error(q.field_of(&e), &e)]))
+}
+
+/// Every code a query can be refused with (for the catalogue test).
+#[cfg(test)]
+pub const CODES: [&str; 17] = [
+    "empty",
+    "too_long",
+    "invalid_character",
+    "no_letters",
+    "bad_tone_digit",
+    "tone_digit_not_last",
+    "conflicting_tones",
+    "unknown_syllable",
+    "zero_limit",
+    "malformed_codepoint",
+    "not_a_scalar_value",
+    "not_covered",
+    "radical_out_of_range",
+    "residual_out_of_range",
+    "not_a_number",
+    "no_query",
+    "ambiguous_query",
+];

@@ -1,0 +1,18 @@
+//! The web crate's integration tests, one binary: the router driven
+//! in-process on a fresh SQLite database per test (pages like a browser
+//! with cookies, the API with bearer tokens), and the end-to-end test in
+//! headless Chromium against a real bound server.
+
+mod access;
+mod api;
+mod certificates;
+mod csrf;
+mod e2e;
+mod fonts;
+mod helpers;
+mod i18n;
+mod login;
+mod rarechars;
+mod registration;
+mod terms;
+mod throttle;
