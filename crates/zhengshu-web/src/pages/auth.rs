@@ -188,7 +188,7 @@ impl RegisterPage {
             id_types,
             errors: errors.iter().map(|e| (e.field, e.message(lang))).collect(),
             id_taken: false,
-            picker: Picker::new(lang, "name", "/register"),
+            picker: Picker::new("name", "/register"),
             form,
         }
     }

@@ -48,7 +48,7 @@ pub struct Picker {
 }
 
 impl Picker {
-    pub fn new(_lang: Lang, field: &'static str, back: &'static str) -> Self {
+    pub fn new(field: &'static str, back: &'static str) -> Self {
         Self {
             field,
             back,
