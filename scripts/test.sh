@@ -18,6 +18,7 @@ need_packages \
   chromium:chromium chromium-driver:chromedriver postgresql-client:psql \
   fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc \
   fonts-hanazono:/usr/share/fonts/truetype/hanazono/HanaMinB.ttf \
+  fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
   unicode-data:/usr/share/unicode/Unihan_Readings.txt.bz2
 psql "$ZHENGSHU_TEST_PG_URL" -qAtc 'select 1' >/dev/null || {
   echo "PostgreSQL is not reachable at $ZHENGSHU_TEST_PG_URL; start it or set ZHENGSHU_TEST_PG_URL" >&2
