@@ -13,15 +13,73 @@ use zhengshu_storage::{IdVault, ImportTx, Result, RowOutcome, update_event};
 
 use crate::{CERTIFICATE_FROM, insert_audit, map_err};
 
+/// The secondary index on certificates whose keys (blind indexes of ID
+/// numbers) are random: inserting a large file into it touches a random page
+/// per row, far more pages than the cache holds. A large import drops it
+/// inside its transaction and builds it again, sorted, before committing.
+const BULK_INDEX: &str = "certificates_holder_idx";
+
+/// An import drops [`BULK_INDEX`] once it has written more rows than this
+/// and more than the table held when it began.
+const BULK_THRESHOLD: u64 = 50_000;
+
 pub(crate) struct SqliteImport {
     tx: Transaction<'static, Sqlite>,
     vault: IdVault,
     actor: Actor,
+    /// Rows in the table when the import began.
+    existing: u64,
+    /// Rows written so far.
+    written: u64,
+    /// The dropped index's definition, to build again before committing.
+    dropped_index: Option<String>,
 }
 
 impl SqliteImport {
-    pub(crate) fn new(tx: Transaction<'static, Sqlite>, vault: IdVault, actor: Actor) -> Self {
-        Self { tx, vault, actor }
+    pub(crate) async fn begin(
+        mut tx: Transaction<'static, Sqlite>,
+        vault: IdVault,
+        actor: Actor,
+    ) -> Result<Self> {
+        let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM certificates")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        Ok(Self {
+            tx,
+            vault,
+            actor,
+            existing: u64::try_from(existing).unwrap_or(0),
+            written: 0,
+            dropped_index: None,
+        })
+    }
+
+    /// Drops [`BULK_INDEX`] when this import has become large compared to
+    /// the table; the transaction keeps the change invisible to others and
+    /// a rollback restores the index.
+    async fn drop_index_if_bulk(&mut self) -> Result<()> {
+        if self.dropped_index.is_some()
+            || self.written <= BULK_THRESHOLD
+            || self.written <= self.existing
+        {
+            return Ok(());
+        }
+        let sql: Option<String> =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
+                .bind(BULK_INDEX)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+        let Some(sql) = sql else {
+            return Ok(());
+        };
+        sqlx::query(AssertSqlSafe(format!("DROP INDEX {BULK_INDEX}")))
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        self.dropped_index = Some(sql);
+        Ok(())
     }
 }
 
@@ -75,6 +133,8 @@ impl ImportTx for SqliteImport {
             .into_iter()
             .collect();
 
+        self.written += rows.len() as u64;
+        self.drop_index_if_bulk().await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             if inserted.contains(r.number.as_str()) {
@@ -92,7 +152,13 @@ impl ImportTx for SqliteImport {
         insert_audit(&mut *self.tx, event, at).await.map(|_| ())
     }
 
-    async fn commit(self: Box<Self>) -> Result<()> {
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        if let Some(sql) = self.dropped_index.take() {
+            sqlx::query(AssertSqlSafe(sql))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+        }
         self.tx.commit().await.map_err(map_err)
     }
 

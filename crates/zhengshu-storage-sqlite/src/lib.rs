@@ -229,11 +229,9 @@ impl Storage for SqliteStore {
 
     async fn begin_import(&self, actor: &Actor) -> Result<Box<dyn ImportTx>> {
         let tx = self.pool.begin().await.map_err(map_err)?;
-        Ok(Box::new(import::SqliteImport::new(
-            tx,
-            self.vault.clone(),
-            actor.clone(),
-        )))
+        Ok(Box::new(
+            import::SqliteImport::begin(tx, self.vault.clone(), actor.clone()).await?,
+        ))
     }
 
     async fn certificate(&self, id: i64) -> Result<Certificate> {
