@@ -21,6 +21,7 @@ mod input;
 mod layout;
 mod pdf;
 mod pki;
+mod renderer;
 mod seal;
 
 use jiff::Timestamp;
@@ -30,6 +31,7 @@ use jiff::tz::{Offset, TimeZone};
 pub use fonts::Fonts;
 pub use input::{AnnotationBlock, DEFAULT_TITLE, DocumentInput, MINISTRY_SEAL_SINCE};
 pub use pki::{MINISTRY_CODE, Pki, SealKey};
+pub use renderer::{Annotation, RenderSettings, Renderer};
 pub use seal::{BODY_SEAL_PURPOSE, MINISTRY_SEAL_NAME, SealFace};
 
 /// Why a document could not be made, or keys could not be used.
@@ -71,7 +73,10 @@ pub enum DocumentError {
     /// Keys or certificates could not be made, read or written.
     #[error("keys: {0}")]
     Keys(String),
-    /// File system error on keys.
+    /// A revoked certificate has no document.
+    #[error("certificate {0} is revoked: it has no document")]
+    Revoked(String),
+    /// File system error on keys or photos.
     #[error("{path}: {source}")]
     Io {
         /// The file concerned.

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Prepares what the document tests need beyond cargo: the PDF tools from
 # Debian (poppler-utils, qpdf, libnss3-tools, fonts) and pyHanko in a
-# virtualenv at $ZHENGSHU_PYHANKO (default: <crate>/target/pyvenv).
+# virtualenv at $ZHENGSHU_PYHANKO (default: <workspace>/target/pyvenv).
 # Usage: tests/setup.sh            (idempotent; apt-get needs root)
 set -euo pipefail
 crate=$(cd "$(dirname "$0")/.." && pwd)
-venv=${ZHENGSHU_PYHANKO:-$crate/target/pyvenv}
+venv=${ZHENGSHU_PYHANKO:-$crate/../../target/pyvenv}
 
 need=()
 for tool in pdfsig:poppler-utils pdftotext:poppler-utils qpdf:qpdf certutil:libnss3-tools; do

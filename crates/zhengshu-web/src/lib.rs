@@ -24,6 +24,7 @@ pub mod openapi;
 mod pages;
 mod rarechars;
 pub mod session;
+mod trust;
 mod views;
 
 use std::future::Future;
@@ -88,6 +89,9 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Fonts served for rare characters.
     pub fonts: Arc<RareFonts>,
+    /// Makes the signed documents and holds the seal keys; `None` serves
+    /// no documents and no trust root.
+    pub renderer: Option<Arc<zhengshu_document::Renderer>>,
 }
 
 impl AppState {
@@ -109,6 +113,7 @@ impl AppState {
             limits: Limits::default(),
             trust_forwarded_for: false,
             fonts: Arc::new(RareFonts::none()),
+            renderer: None,
         }
     }
 
@@ -155,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(assets::router())
         .merge(fonts::router())
+        .merge(trust::router())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -48,6 +48,13 @@ pub enum Command {
     Demo,
     /// Print the effective configuration, secrets redacted
     Config,
+    /// Seal keys and certificates
+    Keys {
+        #[command(subcommand)]
+        command: crate::document::KeysCommand,
+    },
+    /// Render the signed PDF of a certificate
+    Render(crate::document::RenderArgs),
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +110,8 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), Failure> {
         }
         Command::Import(args) => crate::import::run(&config, args).await,
         Command::Serve(_) => crate::serve::run(config).await,
+        Command::Keys { command } => crate::document::keys_command(&config, command).await,
+        Command::Render(args) => crate::document::render_command(&config, args).await,
     }
 }
 

@@ -101,6 +101,17 @@ impl Default for WebConfig {
     }
 }
 
+/// The e-certificate documents.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocumentConfig {
+    /// A directory holding the CJK fonts (Noto Serif/Sans CJK, HanaMin);
+    /// default: the system's fonts (fonts-noto-cjk, fonts-hanazono).
+    pub font_dir: Option<PathBuf>,
+    /// Seal keys and certificates; default `<data_dir>/keys`.
+    pub keys_dir: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -113,6 +124,7 @@ pub struct Config {
     /// Demo mode: load the demo data if absent; `GET /api/v1/demo`.
     pub demo: bool,
     pub annotation: AnnotationPolicy,
+    pub document: DocumentConfig,
     pub web: WebConfig,
     pub secrets: Secrets,
     pub log: LogConfig,
@@ -127,6 +139,7 @@ impl Default for Config {
             public_base_url: "http://127.0.0.1:8080".into(),
             demo: false,
             annotation: AnnotationPolicy::default(),
+            document: DocumentConfig::default(),
             web: WebConfig::default(),
             secrets: Secrets::default(),
             log: LogConfig::default(),
@@ -144,6 +157,7 @@ const KEYS: &[&str] = &[
     "public_base_url",
     "demo",
     "annotation",
+    "document",
     "web",
     "secrets",
     "log",
@@ -206,6 +220,14 @@ impl Config {
         self.db
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("zhengshu.db").display()))
+    }
+
+    /// Where the seal keys are.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.document
+            .keys_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys"))
     }
 
     /// The configuration as TOML, secrets and URL passwords redacted.

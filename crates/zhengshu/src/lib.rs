@@ -7,6 +7,7 @@
 
 mod cli;
 pub mod config;
+mod document;
 mod import;
 mod secrets;
 mod serve;

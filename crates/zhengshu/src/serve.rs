@@ -16,6 +16,7 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     if config.demo {
         zhengshu_demo::load(&*storage, clock.now()).await?;
     }
+    let renderer = crate::document::renderer(&config, &*storage).await?;
     let mut state = AppState::new(
         storage,
         clock,
@@ -26,6 +27,7 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     state.demo = config.demo;
     state.trust_forwarded_for = config.web.trust_forwarded_for;
     state.fonts = Arc::new(RareFonts::from_files(config.web.rare_fonts.clone()));
+    state.renderer = Some(Arc::new(renderer));
     let server = Server::bind(config.addr, state).await.map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {}: {e} (is another server using it? try --addr)",

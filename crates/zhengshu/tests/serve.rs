@@ -73,8 +73,14 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-fn check_and_stop(mut served: Served) {
+fn check_and_stop(mut served: Served, data_dir: &Path) {
     let port = served.port;
+    // The first start made the seal keys and publishes their root.
+    let (status, body) = get(port, "/.well-known/zhengshu/ca.pem").unwrap();
+    assert_eq!(status, 200, "{body}");
+    let ca = std::fs::read_to_string(data_dir.join("keys/ca.pem")).expect("keys made");
+    assert_eq!(body, ca);
+    assert!(body.starts_with("-----BEGIN CERTIFICATE-----"), "{body}");
     let (status, body) = get(port, "/healthz").unwrap();
     assert_eq!(status, 200, "{body}");
     let (status, body) = get(port, "/readyz").unwrap();
@@ -108,7 +114,7 @@ fn check_and_stop(mut served: Served) {
 #[test]
 fn serves_on_the_embedded_sqlite_default() {
     let dir = tempfile::tempdir().unwrap();
-    check_and_stop(serve(dir.path(), None));
+    check_and_stop(serve(dir.path(), None), dir.path());
     assert!(dir.path().join("zhengshu.db").exists());
     assert!(dir.path().join("secrets.toml").exists());
 }
@@ -122,6 +128,6 @@ fn migrates_and_serves_a_new_postgresql_database() {
     });
     let db = runtime.block_on(FreshPg::empty(vault));
     let dir = tempfile::tempdir().unwrap();
-    check_and_stop(serve(dir.path(), Some(&db.url)));
+    check_and_stop(serve(dir.path(), Some(&db.url)), dir.path());
     drop(db);
 }

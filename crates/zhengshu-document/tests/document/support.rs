@@ -150,7 +150,7 @@ pub fn pdfsig(pdf: &Path) -> String {
 fn pyhanko_bin() -> PathBuf {
     let venv = std::env::var_os("ZHENGSHU_PYHANKO")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyvenv"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pyvenv"));
     let bin = venv.join("bin/pyhanko");
     assert!(
         bin.exists(),

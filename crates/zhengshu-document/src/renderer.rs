@@ -1,0 +1,197 @@
+//! The entry point services use: a [`Renderer`] holds the fonts, the seal
+//! keys and the settings, and turns a stored certificate (and its
+//! annotation) into the signed document.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use zhengshu_domain::{Certificate, CertificateStatus, IdType, Sex};
+
+use crate::{
+    AnnotationBlock, DEFAULT_TITLE, DocumentError, DocumentInput, Fonts, MINISTRY_SEAL_SINCE, Pki,
+    RenderOptions, render_with,
+};
+
+/// What a deployment configures about its documents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderSettings {
+    /// The address the QR code points to, without a trailing slash, e.g.
+    /// `https://zhengshu.example.cn`.
+    pub public_base_url: String,
+    /// Certificates issued on or after this day carry the ministry's seal
+    /// before the issuing body's (SPEC: 2021-12-17).
+    pub ministry_seal_since: Date,
+    /// Where imported photos are kept (named as stored on the certificate).
+    pub photo_dir: Option<PathBuf>,
+}
+
+impl Default for RenderSettings {
+    fn default() -> Self {
+        RenderSettings {
+            public_base_url: "http://127.0.0.1:8080".into(),
+            ministry_seal_since: MINISTRY_SEAL_SINCE,
+            photo_dir: None,
+        }
+    }
+}
+
+/// Makes signed e-certificates; cheap to share between threads.
+#[derive(Debug)]
+pub struct Renderer {
+    fonts: Fonts,
+    pki: Pki,
+    settings: RenderSettings,
+}
+
+/// The annotation printed on a document: what the holder applied for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Annotation {
+    /// 使用场景 as printed, e.g. 本人调用.
+    pub scenario_label: String,
+    /// First day of 加注有效期.
+    pub valid_from: Date,
+    /// Last day of 加注有效期.
+    pub valid_until: Date,
+    /// 加注编号.
+    pub number: String,
+    /// The code the QR code and the verification page use.
+    pub verification_code: String,
+}
+
+impl Renderer {
+    /// A renderer over loaded fonts and keys.
+    pub fn new(fonts: Fonts, pki: Pki, settings: RenderSettings) -> Self {
+        Renderer {
+            fonts,
+            pki,
+            settings,
+        }
+    }
+
+    /// The seal keys in use.
+    pub fn pki(&self) -> &Pki {
+        &self.pki
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &RenderSettings {
+        &self.settings
+    }
+
+    /// The signed PDF of `certificate`, annotated when `annotation` is
+    /// given. A revoked certificate has no document.
+    pub fn render(
+        &self,
+        certificate: &Certificate,
+        annotation: Option<&Annotation>,
+        signing_time: Timestamp,
+    ) -> Result<Vec<u8>, DocumentError> {
+        let input = self.input(certificate, annotation)?;
+        render_with(
+            &input,
+            &self.fonts,
+            &self.pki,
+            signing_time,
+            &RenderOptions::default(),
+        )
+    }
+
+    /// What the document of `certificate` shows (no I/O but the photo).
+    pub fn input(
+        &self,
+        certificate: &Certificate,
+        annotation: Option<&Annotation>,
+    ) -> Result<DocumentInput, DocumentError> {
+        if let CertificateStatus::Revoked(_) = certificate.status {
+            return Err(DocumentError::Revoked(
+                certificate.data.number.as_str().to_owned(),
+            ));
+        }
+        let data = &certificate.data;
+        let base = self.settings.public_base_url.trim_end_matches('/');
+        let verify_url = match annotation {
+            Some(a) => format!("{base}/verify/{}", url_component(&a.verification_code)),
+            None => format!(
+                "{base}/verify?number={}",
+                url_component(data.number.as_str())
+            ),
+        };
+        let photo = match (&data.photo, &self.settings.photo_dir) {
+            (Some(name), Some(dir)) => {
+                let path = dir.join(name);
+                Some(std::fs::read(&path).map_err(|source| DocumentError::Io { path, source })?)
+            }
+            _ => None,
+        };
+        Ok(DocumentInput {
+            title: DEFAULT_TITLE.into(),
+            holder_name: data.name.as_str().to_owned(),
+            sex: data.sex.map(|s| {
+                match s {
+                    Sex::Male => "男",
+                    Sex::Female => "女",
+                }
+                .to_owned()
+            }),
+            birth_date: data.birth_date,
+            id_type_label: id_type_label(data.id.id_type).into(),
+            id_number_masked: data.id.number.masked(),
+            qualification_name: certificate.qualification_name.clone(),
+            category: data.category.clone(),
+            specialty: data.specialty.clone(),
+            level: data.level.clone(),
+            management_number: data.management_number.clone(),
+            certificate_number: data.number.as_str().to_owned(),
+            approval_date: data.approval_date,
+            issue_date: data.issue_date,
+            issuing_body_name: certificate.body_name.clone(),
+            body_code: certificate.body.as_str().to_owned(),
+            needs_ministry_seal: data.issue_date >= self.settings.ministry_seal_since,
+            photo,
+            annotation: annotation.map(|a| AnnotationBlock {
+                scenario_label: a.scenario_label.clone(),
+                valid_from: a.valid_from,
+                valid_until: a.valid_until,
+                annotation_code: a.number.clone(),
+            }),
+            verify_url,
+        })
+    }
+}
+
+/// 证件类型 as printed on the certificate.
+fn id_type_label(t: IdType) -> &'static str {
+    match t {
+        IdType::ResidentId => "居民身份证",
+        IdType::Passport => "护照",
+        IdType::HkMacaoPermit => "港澳居民来往内地通行证",
+        IdType::TaiwanPermit => "台湾居民来往大陆通行证",
+        IdType::ForeignPermanentResidentId => "外国人永久居留身份证",
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn url_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_component;
+
+    #[test]
+    fn url_components_are_percent_encoded() {
+        assert_eq!(url_component("ZY2023-0001"), "ZY2023-0001");
+        assert_eq!(url_component("A/B C"), "A%2FB%20C");
+        assert_eq!(url_component("证"), "%E8%AF%81");
+    }
+}
