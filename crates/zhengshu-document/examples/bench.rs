@@ -78,8 +78,9 @@ fn input(i: usize) -> DocumentInput {
             scenario_label: "本人调用".into(),
             valid_from: date(2025, 3, 1),
             valid_until: date(2025, 5, 29),
-            annotation_code: code.clone(),
+            number: code,
+            verification_code: format!("V{i:09}"),
         }),
-        verify_url: format!("https://zhengshu.example.cn/verify/{code}"),
+        verify_url: format!("https://zhengshu.example.cn/verify/V{i:09}"),
     }
 }

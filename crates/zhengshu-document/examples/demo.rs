@@ -57,8 +57,9 @@ fn demo_input() -> DocumentInput {
             scenario_label: "本人调用".into(),
             valid_from: date(2025, 3, 1),
             valid_until: date(2025, 5, 29),
-            annotation_code: "JZ20250301A7K3Q9".into(),
+            number: "JZ20250301A7K3Q9".into(),
+            verification_code: "K7Q3A9M2X5".into(),
         }),
-        verify_url: "https://zhengshu.example.cn/v/JZ20250301A7K3Q9".into(),
+        verify_url: "https://zhengshu.example.cn/verify/K7Q3A9M2X5".into(),
     }
 }

@@ -56,17 +56,21 @@ pub struct DocumentInput {
     pub verify_url: String,
 }
 
-/// The annotation (加注) printed on a document.
+/// The annotation (加注) a document is generated for: what the holder
+/// applied for, as printed in the annotation block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnnotationBlock {
-    /// 使用场景, e.g. 本人调用.
+    /// 使用场景 as printed, e.g. 本人调用.
     pub scenario_label: String,
-    /// First day of 加注有效期.
+    /// First day of 加注有效期 (inclusive).
     pub valid_from: Date,
-    /// Last day of 加注有效期.
+    /// Last day of 加注有效期 (inclusive).
     pub valid_until: Date,
-    /// 加注编号 (also the verification code).
-    pub annotation_code: String,
+    /// 加注编号.
+    pub number: String,
+    /// 查验码: the code of this annotated copy's verification page
+    /// (`{public_base_url}/verify/{code}`, also the QR code).
+    pub verification_code: String,
 }
 
 impl DocumentInput {

@@ -25,6 +25,8 @@ const INK: (u8, u8, u8) = (24, 24, 24);
 const LABEL: (u8, u8, u8) = (90, 62, 40);
 const FRAME: (u8, u8, u8) = (150, 112, 52);
 const SEAL_R: f32 = 60.0;
+/// Distance between the two seals' centres, in radii: under 2 they overlap.
+const SEAL_OFFSET: f32 = 1.25;
 
 fn color(c: (u8, u8, u8)) -> rgb::Color {
     rgb::Color::new(c.0, c.1, c.2)
@@ -224,12 +226,14 @@ fn draw_page(
         y += row_h;
     }
 
-    // Seals: the ministry's on the left, the issuing body's on the right,
-    // overlapping the bottom of the table as stamps do.
+    // Seals at the lower right, over the end of the table as stamps are.
+    // With two, the ministry's is stamped first and the issuing body's
+    // second, overlapping it and drawn over it (the second covers the
+    // first); each signature's widget sits on its own seal.
     let seal_y = (y + SEAL_R - 10.0).max(560.0);
     let body_cx = PAGE_W - 86.0 - SEAL_R - 10.0;
     let ministry = if input.needs_ministry_seal {
-        let cx = 86.0 + SEAL_R + 40.0;
+        let cx = body_cx - SEAL_R * SEAL_OFFSET;
         draw_seal(s, pen, &SealFace::ministry(), cx, seal_y, SEAL_R)?;
         Some(SealRect::around(cx, seal_y, SEAL_R))
     } else {
@@ -357,7 +361,8 @@ fn draw_annotation(
                     "加注有效期",
                     format!("{} 至 {}", zh_date(a.valid_from), zh_date(a.valid_until)),
                 ),
-                ("加注编号", a.annotation_code.clone()),
+                ("加注编号", a.number.clone()),
+                ("查验码", a.verification_code.clone()),
             ];
             for (name, value) in lines {
                 pen.text(s, name, x, y, 10.5, label, Align::Left, Style::Body)?;

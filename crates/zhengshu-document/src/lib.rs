@@ -31,7 +31,10 @@ use jiff::tz::{Offset, TimeZone};
 pub use fonts::Fonts;
 pub use input::{AnnotationBlock, DEFAULT_TITLE, DocumentInput, MINISTRY_SEAL_SINCE};
 pub use pki::{MINISTRY_CODE, Pki, SealKey};
-pub use renderer::{Annotation, RenderSettings, Renderer};
+pub use renderer::{RenderSettings, Renderer};
+
+/// The name this type had first; [`AnnotationBlock`] is the one type.
+pub type Annotation = AnnotationBlock;
 pub use seal::{BODY_SEAL_PURPOSE, MINISTRY_SEAL_NAME, SealFace};
 
 /// Why a document could not be made, or keys could not be used.

@@ -36,7 +36,8 @@ impl Default for RenderSettings {
     }
 }
 
-/// Makes signed e-certificates; cheap to share between threads.
+/// Makes signed e-certificates. It is `Send + Sync`: one renderer (in an
+/// `Arc`) serves every worker thread; rendering takes `&self`.
 #[derive(Debug)]
 pub struct Renderer {
     fonts: Fonts,
@@ -44,20 +45,11 @@ pub struct Renderer {
     settings: RenderSettings,
 }
 
-/// The annotation printed on a document: what the holder applied for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Annotation {
-    /// 使用场景 as printed, e.g. 本人调用.
-    pub scenario_label: String,
-    /// First day of 加注有效期.
-    pub valid_from: Date,
-    /// Last day of 加注有效期.
-    pub valid_until: Date,
-    /// 加注编号.
-    pub number: String,
-    /// The code the QR code and the verification page use.
-    pub verification_code: String,
-}
+// Annotation workers share one renderer between threads.
+const _: fn() = || {
+    fn shared<T: Send + Sync + 'static>() {}
+    shared::<Renderer>();
+};
 
 impl Renderer {
     /// A renderer over loaded fonts and keys.
@@ -84,7 +76,7 @@ impl Renderer {
     pub fn render(
         &self,
         certificate: &Certificate,
-        annotation: Option<&Annotation>,
+        annotation: Option<&AnnotationBlock>,
         signing_time: Timestamp,
     ) -> Result<Vec<u8>, DocumentError> {
         let input = self.input(certificate, annotation)?;
@@ -101,7 +93,7 @@ impl Renderer {
     pub fn input(
         &self,
         certificate: &Certificate,
-        annotation: Option<&Annotation>,
+        annotation: Option<&AnnotationBlock>,
     ) -> Result<DocumentInput, DocumentError> {
         if let CertificateStatus::Revoked(_) = certificate.status {
             return Err(DocumentError::Revoked(
@@ -149,12 +141,7 @@ impl Renderer {
             body_code: certificate.body.as_str().to_owned(),
             needs_ministry_seal: data.issue_date >= self.settings.ministry_seal_since,
             photo,
-            annotation: annotation.map(|a| AnnotationBlock {
-                scenario_label: a.scenario_label.clone(),
-                valid_from: a.valid_from,
-                valid_until: a.valid_until,
-                annotation_code: a.number.clone(),
-            }),
+            annotation: annotation.cloned(),
             verify_url,
         })
     }

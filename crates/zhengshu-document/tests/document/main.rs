@@ -4,6 +4,7 @@
 //! that needs it, with the command to fix it.
 
 mod keys;
+mod renderer;
 mod signatures;
 mod support;
 mod tamper;

@@ -66,9 +66,10 @@ pub fn annotated_input() -> DocumentInput {
             scenario_label: "本人调用".into(),
             valid_from: date(2025, 3, 1),
             valid_until: date(2025, 5, 29),
-            annotation_code: "JZ20250301A7K3Q9".into(),
+            number: "JZ20250301A7K3Q9".into(),
+            verification_code: "K7Q3A9M2X5".into(),
         }),
-        verify_url: "https://zhengshu.example.cn/v/JZ20250301A7K3Q9".into(),
+        verify_url: "https://zhengshu.example.cn/verify/K7Q3A9M2X5".into(),
     }
 }
 
@@ -84,7 +85,7 @@ pub fn older_input() -> DocumentInput {
         issue_date: date(2019, 11, 30),
         needs_ministry_seal: DocumentInput::ministry_seal_by_date(date(2019, 11, 30)),
         annotation: None,
-        verify_url: "https://zhengshu.example.cn/c/JJ2019000001".into(),
+        verify_url: "https://zhengshu.example.cn/verify?number=JJ2019000001".into(),
         ..annotated_input()
     }
 }

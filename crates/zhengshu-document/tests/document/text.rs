@@ -38,7 +38,9 @@ fn pdftotext_returns_every_field_including_extension_b_names() {
         "加注有效期",
         "2025年03月01日 至 2025年05月29日",
         "加注编号",
-        a.annotation_code.as_str(),
+        a.number.as_str(),
+        "查验码",
+        a.verification_code.as_str(),
         input.verify_url.as_str(),
     ];
     for field in expected {
