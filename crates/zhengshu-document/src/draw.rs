@@ -102,7 +102,8 @@ impl Pen<'_> {
     ) -> Result<(), DocumentError> {
         let mut buf = [0u8; 4];
         for &(ch, cx, cy, angle) in placed {
-            let runs = self.fonts.shape(ch.encode_utf8(&mut buf), Style::Body)?;
+            // The bold face gives the cut-in-stone weight of seal lettering.
+            let runs = self.fonts.shape(ch.encode_utf8(&mut buf), Style::Title)?;
             let Some(run) = runs.into_iter().next() else {
                 continue;
             };

@@ -27,6 +27,13 @@ const TITLE: &[(&str, &str)] = &[
     ("NotoSerifCJKsc-Bold.otf", "Noto Serif CJK SC"),
     ("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC"),
 ];
+/// The face certificate values (name, numbers, dates) are set in: labels and
+/// fixed wording stay in the primary face, so that face's subset is the same
+/// from one document to the next and is made once.
+const VALUE: &[(&str, &str)] = &[
+    ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC"),
+    ("NotoSansCJKsc-Regular.otf", "Noto Sans CJK SC"),
+];
 /// Fallbacks for characters the primary face lacks (CJK Extensions).
 const FALLBACK: &[(&str, &str)] = &[("HanaMinA.ttf", ""), ("HanaMinB.ttf", "")];
 
@@ -117,6 +124,8 @@ pub struct Fonts {
     chain: Vec<Face>,
     /// Title face (bold when installed), looked up before the chain.
     title: Option<Face>,
+    /// Value face, looked up before the chain for [`Style::Value`].
+    value: Option<Face>,
 }
 
 /// Which face of a [`Fonts`] to start the look-up with.
@@ -124,6 +133,8 @@ pub struct Fonts {
 pub(crate) enum Style {
     Body,
     Title,
+    /// What differs from one certificate to the next.
+    Value,
 }
 
 /// A run of text drawn with one face.
@@ -193,13 +204,23 @@ impl Fonts {
             .find_map(|(name, family)| find(name).map(|p| (p, *family)))
             .map(|(p, family)| Face::load(p, family))
             .transpose()?;
-        Ok(Fonts { chain, title })
+        let value = VALUE
+            .iter()
+            .find_map(|(name, family)| find(name).map(|p| (p, *family)))
+            .map(|(p, family)| Face::load(p, family))
+            .transpose()?;
+        Ok(Fonts {
+            chain,
+            title,
+            value,
+        })
     }
 
     /// The font files in use, primary first.
     pub fn files(&self) -> Vec<PathBuf> {
         self.title
             .iter()
+            .chain(&self.value)
             .chain(&self.chain)
             .map(|f| f.path.clone())
             .collect()
@@ -235,6 +256,7 @@ impl Fonts {
     pub(crate) fn shape(&self, text: &str, style: Style) -> Result<Vec<Run>, DocumentError> {
         let faces: Vec<&Face> = match (style, &self.title) {
             (Style::Title, Some(t)) => std::iter::once(t).chain(&self.chain).collect(),
+            (Style::Value, _) => self.value.iter().chain(&self.chain).collect(),
             _ => self.chain.iter().collect(),
         };
         let refs: Vec<FontRef<'_>> = faces.iter().map(|f| f.font_ref()).collect();

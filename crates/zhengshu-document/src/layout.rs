@@ -222,7 +222,7 @@ fn draw_page(
             PAGE_W - 86.0 - 170.0
         };
         let size = fit(pen, value, size, max_w)?;
-        pen.text(s, value, 170.0, y, size, ink, Align::Left, Style::Body)?;
+        pen.text(s, value, 170.0, y, size, ink, Align::Left, Style::Value)?;
         y += row_h;
     }
 
@@ -253,9 +253,9 @@ fn draw_page(
     Ok((ministry, body))
 }
 
-/// Shrinks the font size until `text` fits in `max_w`.
+/// Shrinks the font size until `text` (a value) fits in `max_w`.
 fn fit(pen: &Pen<'_>, text: &str, size: f32, max_w: f32) -> Result<f32, DocumentError> {
-    let w = pen.width(text, size, Style::Body)?;
+    let w = pen.width(text, size, Style::Value)?;
     Ok(if w > max_w {
         (size * max_w / w).max(7.0)
     } else {
@@ -366,7 +366,7 @@ fn draw_annotation(
             ];
             for (name, value) in lines {
                 pen.text(s, name, x, y, 10.5, label, Align::Left, Style::Body)?;
-                pen.text(s, &value, x + 66.0, y, 10.5, ink, Align::Left, Style::Body)?;
+                pen.text(s, &value, x + 66.0, y, 10.5, ink, Align::Left, Style::Value)?;
                 y += 17.0;
             }
         }
@@ -396,7 +396,7 @@ fn draw_annotation(
         size,
         label,
         Align::Left,
-        Style::Body,
+        Style::Value,
     )?;
     Ok(())
 }

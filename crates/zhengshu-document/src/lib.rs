@@ -89,6 +89,9 @@ pub enum DocumentError {
     },
 }
 
+/// How many renders a memoised font subset or stream survives unused.
+const EVICT_AFTER_RENDERS: usize = 32;
+
 /// Renders and seals one e-certificate.
 ///
 /// Certificates with [`DocumentInput::needs_ministry_seal`] get the
@@ -146,6 +149,9 @@ pub fn render_with(
             signing_time,
         )?;
     }
+    // Font subsets and streams krilla memoised for documents that were
+    // not made in the last few renders are dropped: memory stays bounded.
+    comemo::evict(EVICT_AFTER_RENDERS);
     let body_seal_name = format!("{}{}", input.issuing_body_name, BODY_SEAL_PURPOSE);
     pdf::sign(
         &pdf,

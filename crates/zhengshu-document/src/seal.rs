@@ -90,8 +90,6 @@ pub(crate) fn draw_seal(
             (ch, cx + text_r * a.sin(), cy - text_r * a.cos(), a)
         })
         .collect();
-    // A hairline stroke thickens the strokes like cut seal lettering.
-    s.set_stroke(Some(stroke(red, r * 0.008)));
     pen.outlined_chars(s, &placed, size, squash)?;
 
     let purpose: Vec<char> = face.purpose.chars().collect();
