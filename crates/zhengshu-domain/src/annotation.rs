@@ -183,62 +183,252 @@ impl AnnotationState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jiff::civil::date;
+    use crate::clock::{Clock, FixedClock, china_tz};
+    use jiff::{Timestamp, civil::date};
+
+    /// A fixed clock at `hh:mm` local time in Asia/Shanghai on `day`.
+    fn clock_at(day: Day, hour: i8, minute: i8) -> FixedClock {
+        let at = day
+            .at(hour, minute, 0, 0)
+            .to_zoned(china_tz())
+            .expect("a valid time in Asia/Shanghai")
+            .timestamp();
+        FixedClock::new(at)
+    }
+
+    fn utc(s: &str) -> Timestamp {
+        s.parse().expect("a valid RFC 3339 timestamp")
+    }
+
+    fn plus(d: Day, n: i64) -> Day {
+        d.saturating_add(n.days())
+    }
+
+    fn policy(window_days: u16, max_in_window: u16) -> AnnotationPolicy {
+        AnnotationPolicy {
+            window_days,
+            max_in_window,
+            ..AnnotationPolicy::default()
+        }
+    }
 
     #[test]
     fn limit_window_edges() {
-        let p = AnnotationPolicy::default();
-        let d0 = date(2024, 1, 1);
-        let today = |n: i64| d0.saturating_add(n.days());
-        // Three applications on the same day; a fourth 89 days later is refused,
-        // 90 days later allowed.
-        let three = [d0, d0, d0];
-        assert_eq!(
-            p.check_limit(three, today(89)),
-            Err(LimitReached {
-                next_possible_on: today(90)
-            })
-        );
-        assert_eq!(p.check_limit(three, today(90)), Ok(()));
-        assert_eq!(p.check_limit(three, today(91)), Ok(()));
-        // Spread out: refusal names the day the oldest leaves the window.
-        let spread = [d0, today(10), today(20)];
-        assert_eq!(
-            p.check_limit(spread, today(30)),
-            Err(LimitReached {
-                next_possible_on: today(90)
-            })
-        );
-        assert_eq!(p.check_limit([d0, today(10)], today(30)), Ok(()));
-        // Four inside (possible after a configuration change): the oldest two
-        // must leave before a new one fits.
-        let four = [d0, today(1), today(2), today(3)];
-        assert_eq!(
-            p.check_limit(four, today(4)),
-            Err(LimitReached {
-                next_possible_on: today(91)
-            })
-        );
+        let d = date(2024, 1, 1);
+        let default = AnnotationPolicy::default();
+        let configured = policy(30, 1);
+        /// A new application on day `new_on` (offset from D) after earlier
+        /// ones on days `earlier` (offsets from D); `refused_until`: `None`
+        /// if allowed, `Some(n)` if refused with `next_possible_on` = D + n.
+        struct Row<'a> {
+            desc: &'a str,
+            policy: &'a AnnotationPolicy,
+            earlier: &'a [i64],
+            new_on: i64,
+            refused_until: Option<i64>,
+        }
+        let rows = [
+            Row {
+                desc: "default 3/90: three on D, new one 89 days later is refused until D+90",
+                policy: &default,
+                earlier: &[0, 0, 0],
+                new_on: 89,
+                refused_until: Some(90),
+            },
+            Row {
+                desc: "default 3/90: three on D, new one 90 days later is allowed",
+                policy: &default,
+                earlier: &[0, 0, 0],
+                new_on: 90,
+                refused_until: None,
+            },
+            Row {
+                desc: "default 3/90: three on D, new one 91 days later is allowed",
+                policy: &default,
+                earlier: &[0, 0, 0],
+                new_on: 91,
+                refused_until: None,
+            },
+            Row {
+                desc: "default 3/90: two on D, a third on D+89 fits",
+                policy: &default,
+                earlier: &[0, 0],
+                new_on: 89,
+                refused_until: None,
+            },
+            Row {
+                desc: "default 3/90: no earlier application",
+                policy: &default,
+                earlier: &[],
+                new_on: 0,
+                refused_until: None,
+            },
+            Row {
+                desc: "default 3/90: three on the same day as the new one",
+                policy: &default,
+                earlier: &[0, 0, 0],
+                new_on: 0,
+                refused_until: Some(90),
+            },
+            Row {
+                desc: "default 3/90: spread out, refusal names the day the oldest leaves",
+                policy: &default,
+                earlier: &[0, 10, 20],
+                new_on: 30,
+                refused_until: Some(90),
+            },
+            Row {
+                desc: "default 3/90: two spread out, a third fits",
+                policy: &default,
+                earlier: &[0, 10],
+                new_on: 30,
+                refused_until: None,
+            },
+            Row {
+                desc: "default 3/90: oldest of four already outside, the other three refuse until D+100",
+                policy: &default,
+                earlier: &[0, 10, 20, 30],
+                new_on: 90,
+                refused_until: Some(100),
+            },
+            Row {
+                desc: "default 3/90: four inside (after a configuration change), the oldest two must leave",
+                policy: &default,
+                earlier: &[0, 1, 2, 3],
+                new_on: 4,
+                refused_until: Some(91),
+            },
+            Row {
+                desc: "default 3/90: applications after the new day are not counted",
+                policy: &default,
+                earlier: &[5, 5, 5],
+                new_on: 4,
+                refused_until: None,
+            },
+            Row {
+                desc: "configured 1/30: one on D, new one 29 days later is refused until D+30",
+                policy: &configured,
+                earlier: &[0],
+                new_on: 29,
+                refused_until: Some(30),
+            },
+            Row {
+                desc: "configured 1/30: one on D, new one 30 days later is allowed",
+                policy: &configured,
+                earlier: &[0],
+                new_on: 30,
+                refused_until: None,
+            },
+            Row {
+                desc: "configured 1/30: one on D, new one 31 days later is allowed",
+                policy: &configured,
+                earlier: &[0],
+                new_on: 31,
+                refused_until: None,
+            },
+            Row {
+                desc: "configured 1/30: one on D, new one 89 days later is allowed (not the default 90)",
+                policy: &configured,
+                earlier: &[0],
+                new_on: 89,
+                refused_until: None,
+            },
+        ];
+        for Row {
+            desc,
+            policy: p,
+            earlier,
+            new_on,
+            refused_until,
+        } in rows
+        {
+            // "Today" comes from a fixed clock at noon in Asia/Shanghai.
+            let clock = clock_at(plus(d, new_on), 12, 0);
+            let today = clock.today();
+            assert_eq!(today, plus(d, new_on), "{desc}: clock day");
+            let applied: Vec<Day> = earlier.iter().map(|&n| plus(d, n)).collect();
+            let expected = match refused_until {
+                None => Ok(()),
+                Some(n) => Err(LimitReached {
+                    next_possible_on: plus(d, n),
+                }),
+            };
+            assert_eq!(p.check_limit(applied, today), expected, "{desc}");
+        }
+    }
+
+    #[test]
+    fn window_start_follows_configuration() {
+        let today = date(2024, 3, 31);
+        // (description, window_days, expected first day of the window)
+        let rows = [
+            ("default 90-day window", 90, date(2024, 1, 2)),
+            ("configured 30-day window", 30, date(2024, 3, 2)),
+            ("1-day window is today only", 1, today),
+        ];
+        for (desc, window, expected) in rows {
+            assert_eq!(policy(window, 3).window_start(today), expected, "{desc}");
+        }
     }
 
     #[test]
     fn validity_days() {
         let p = AnnotationPolicy::default();
-        assert!(p.check_application("self_use", 0).is_err());
-        assert!(p.check_application("self_use", 1).is_ok());
-        assert!(p.check_application("self_use", 90).is_ok());
-        assert_eq!(
-            p.check_application("self_use", 91),
-            Err(ApplicationError::BadDays { max: 90 })
-        );
-        assert_eq!(
-            p.check_application("other", 30),
-            Err(ApplicationError::UnknownScenario)
-        );
-        assert_eq!(
-            AnnotationPolicy::valid_until(date(2024, 1, 1), 1),
-            date(2024, 1, 1)
-        );
+        let from = date(2024, 1, 1);
+        // (description, scenario, days, expected: Ok(last valid day) or the error)
+        let rows: &[(&str, &str, i64, Result<Day, ApplicationError>)] = &[
+            (
+                "0 days is refused",
+                "self_use",
+                0,
+                Err(ApplicationError::BadDays { max: 90 }),
+            ),
+            (
+                "negative days are refused",
+                "self_use",
+                -1,
+                Err(ApplicationError::BadDays { max: 90 }),
+            ),
+            (
+                "1 day: valid on the day it starts only",
+                "self_use",
+                1,
+                Ok(from),
+            ),
+            (
+                "90 days: last valid day is from + 89",
+                "self_use",
+                90,
+                Ok(plus(from, 89)),
+            ),
+            (
+                "91 days is refused",
+                "self_use",
+                91,
+                Err(ApplicationError::BadDays { max: 90 }),
+            ),
+            (
+                "unknown scenario is refused",
+                "other",
+                30,
+                Err(ApplicationError::UnknownScenario),
+            ),
+            (
+                "bad days are reported before an unknown scenario",
+                "other",
+                0,
+                Err(ApplicationError::BadDays { max: 90 }),
+            ),
+        ];
+        for (desc, scenario, days, expected) in rows {
+            let got = p.check_application(scenario, *days).map(|s| {
+                assert_eq!(s.code(), *scenario, "{desc}: scenario");
+                let days = u16::try_from(*days).expect("accepted days fit in u16");
+                AnnotationPolicy::valid_until(from, days)
+            });
+            assert_eq!(&got, expected, "{desc}");
+        }
+        // The 90-day example in calendar terms (2024 is a leap year).
         assert_eq!(
             AnnotationPolicy::valid_until(date(2024, 1, 1), 90),
             date(2024, 3, 30)
@@ -246,30 +436,235 @@ mod tests {
     }
 
     #[test]
-    fn cutover_and_exemption() {
-        let p = AnnotationPolicy::default();
-        let before = date(2021, 12, 16);
-        let on = date(2021, 12, 17);
-        assert!(!p.needs_annotation(before, true));
-        assert!(p.needs_annotation(before, false));
-        assert!(p.needs_annotation(on, true));
-        assert!(p.needs_annotation(on, false));
+    fn validity_follows_configuration() {
+        let p = AnnotationPolicy {
+            max_validity_days: 30,
+            scenarios: vec![Scenario::new("self_use"), Scenario::new("employer")],
+            ..AnnotationPolicy::default()
+        };
+        // (description, scenario, days, accepted)
+        let rows = [
+            ("configured max 30: 30 days accepted", "self_use", 30, true),
+            ("configured max 30: 31 days refused", "self_use", 31, false),
+            ("configured scenario accepted", "employer", 1, true),
+        ];
+        for (desc, scenario, days, accepted) in rows {
+            let got = p.check_application(scenario, days);
+            assert_eq!(got.is_ok(), accepted, "{desc}: {got:?}");
+            if !accepted {
+                assert_eq!(got, Err(ApplicationError::BadDays { max: 30 }), "{desc}");
+            }
+        }
     }
 
     #[test]
-    fn ready_turns_expired_after_the_last_day() {
+    fn cutover_and_exemption() {
+        let default = AnnotationPolicy::default();
+        let configured = AnnotationPolicy {
+            cutover: date(2023, 6, 1),
+            ..AnnotationPolicy::default()
+        };
+        // (description, policy, issue date, body exempt before the cut-over, needs annotation)
+        let rows = [
+            (
+                "default: day before cut-over, exempt body",
+                &default,
+                date(2021, 12, 16),
+                true,
+                false,
+            ),
+            (
+                "default: day before cut-over, non-exempt body",
+                &default,
+                date(2021, 12, 16),
+                false,
+                true,
+            ),
+            (
+                "default: cut-over day, exempt body",
+                &default,
+                date(2021, 12, 17),
+                true,
+                true,
+            ),
+            (
+                "default: cut-over day, non-exempt body",
+                &default,
+                date(2021, 12, 17),
+                false,
+                true,
+            ),
+            (
+                "configured 2023-06-01: day before, exempt body",
+                &configured,
+                date(2023, 5, 31),
+                true,
+                false,
+            ),
+            (
+                "configured 2023-06-01: 2021-12-17 is now before the cut-over, exempt body",
+                &configured,
+                date(2021, 12, 17),
+                true,
+                false,
+            ),
+            (
+                "configured 2023-06-01: day before, non-exempt body",
+                &configured,
+                date(2023, 5, 31),
+                false,
+                true,
+            ),
+            (
+                "configured 2023-06-01: cut-over day, exempt body",
+                &configured,
+                date(2023, 6, 1),
+                true,
+                true,
+            ),
+        ];
+        for (desc, p, issued, exempt, expected) in rows {
+            assert_eq!(p.needs_annotation(issued, exempt), expected, "{desc}");
+        }
+    }
+
+    #[test]
+    fn states_on_a_day() {
         let until = Some(date(2024, 3, 30));
+        // (description, stored state, valid until, today, expected state)
+        let rows = [
+            (
+                "ready on its last valid day",
+                AnnotationState::Ready,
+                until,
+                date(2024, 3, 30),
+                AnnotationState::Ready,
+            ),
+            (
+                "ready the day after its last valid day is expired",
+                AnnotationState::Ready,
+                until,
+                date(2024, 3, 31),
+                AnnotationState::Expired,
+            ),
+            (
+                "ready without a validity never expires",
+                AnnotationState::Ready,
+                None,
+                date(2099, 1, 1),
+                AnnotationState::Ready,
+            ),
+            (
+                "withdrawn stays withdrawn after the validity",
+                AnnotationState::Withdrawn,
+                until,
+                date(2024, 4, 1),
+                AnnotationState::Withdrawn,
+            ),
+            (
+                "failed stays failed after the validity",
+                AnnotationState::Failed,
+                until,
+                date(2024, 4, 1),
+                AnnotationState::Failed,
+            ),
+            (
+                "generating stays generating after the validity",
+                AnnotationState::Generating,
+                until,
+                date(2024, 4, 1),
+                AnnotationState::Generating,
+            ),
+        ];
+        for (desc, stored, until, today, expected) in rows {
+            assert_eq!(stored.on(until, today), expected, "{desc}");
+        }
+    }
+
+    #[test]
+    fn state_codes_round_trip() {
+        for st in [
+            AnnotationState::Generating,
+            AnnotationState::Ready,
+            AnnotationState::Expired,
+            AnnotationState::Withdrawn,
+            AnnotationState::Failed,
+        ] {
+            assert_eq!(AnnotationState::from_code(st.code()), Some(st), "{st:?}");
+        }
+        assert_eq!(AnnotationState::from_code("unknown"), None);
+    }
+
+    /// The rules count calendar days in Asia/Shanghai: 15:59 UTC on 03-31 is
+    /// still 03-31 (23:59 local), 16:01 UTC is already 04-01 (00:01 local).
+    #[test]
+    fn day_boundaries_in_shanghai() {
+        let p = AnnotationPolicy::default();
+        let last_day = date(2024, 3, 31);
+        // Applied on 2024-01-02 for 90 days: 01-02 + 89 = 03-31 (leap year).
+        let from = date(2024, 1, 2);
+        let until = AnnotationPolicy::valid_until(from, 90);
+        assert_eq!(until, last_day);
+        // Three applications on 2024-01-02; 03-31 is D+89, 04-01 is D+90.
+        let three = [from, from, from];
+        let refused = Err(LimitReached {
+            next_possible_on: date(2024, 4, 1),
+        });
+        // (description, UTC instant, expected today in Shanghai,
+        //  expected state of the annotation, expected limit decision)
+        let rows = [
+            (
+                "23:59 local on 03-31 (15:59 UTC): last valid day, limit still reached",
+                "2024-03-31T15:59:00Z",
+                last_day,
+                AnnotationState::Ready,
+                refused,
+            ),
+            (
+                "00:01 local on 04-01 (16:01 UTC, still 03-31 in UTC): expired, limit lifted",
+                "2024-03-31T16:01:00Z",
+                date(2024, 4, 1),
+                AnnotationState::Expired,
+                Ok(()),
+            ),
+            (
+                "00:00 local on 03-31 (16:00 UTC the day before): first minute of the last day",
+                "2024-03-30T16:00:00Z",
+                last_day,
+                AnnotationState::Ready,
+                refused,
+            ),
+            (
+                "00:00 local on 04-01 (16:00 UTC on 03-31): the new day starts exactly then",
+                "2024-03-31T16:00:00Z",
+                date(2024, 4, 1),
+                AnnotationState::Expired,
+                Ok(()),
+            ),
+        ];
+        for (desc, at, today, state, limit) in rows {
+            let clock = FixedClock::new(utc(at));
+            assert_eq!(clock.today(), today, "{desc}: today");
+            assert_eq!(
+                AnnotationState::Ready.on(Some(until), clock.today()),
+                state,
+                "{desc}: state"
+            );
+            assert_eq!(p.check_limit(three, clock.today()), limit, "{desc}: limit");
+        }
+
+        // The same clock moved across local midnight by two minutes.
+        let clock = clock_at(last_day, 23, 59);
+        assert_eq!(clock.now(), utc("2024-03-31T15:59:00Z"));
+        assert_eq!(clock.today(), last_day);
+        assert_eq!(p.check_limit(three, clock.today()), refused);
+        clock.advance(jiff::SignedDuration::from_mins(2));
+        assert_eq!(clock.now(), utc("2024-03-31T16:01:00Z"));
+        assert_eq!(clock.today(), date(2024, 4, 1));
         assert_eq!(
-            AnnotationState::Ready.on(until, date(2024, 3, 30)),
-            AnnotationState::Ready
-        );
-        assert_eq!(
-            AnnotationState::Ready.on(until, date(2024, 3, 31)),
+            AnnotationState::Ready.on(Some(until), clock.today()),
             AnnotationState::Expired
         );
-        assert_eq!(
-            AnnotationState::Withdrawn.on(until, date(2024, 4, 1)),
-            AnnotationState::Withdrawn
-        );
+        assert_eq!(p.check_limit(three, clock.today()), Ok(()));
     }
 }
