@@ -49,6 +49,15 @@ impl Scenario {
     pub fn code(&self) -> &str {
         &self.0
     }
+
+    /// The scenario as printed on the (Chinese) document; a configured
+    /// scenario without a known label prints its code.
+    pub fn document_label(&self) -> &str {
+        match self.0.as_str() {
+            "self_use" => "本人调用",
+            other => other,
+        }
+    }
 }
 
 /// A refused application: the limit is reached until `next_possible_on`.

@@ -16,6 +16,8 @@ pub enum Actor {
     Cli(String),
     /// An anonymous verifier, by a hashed client key.
     Verifier(String),
+    /// A document-generation worker, by its name.
+    Worker(String),
 }
 
 impl Actor {
@@ -26,6 +28,7 @@ impl Actor {
             Actor::Staff(s) => format!("staff:{s}"),
             Actor::Cli(s) => format!("cli:{s}"),
             Actor::Verifier(s) => format!("verifier:{s}"),
+            Actor::Worker(s) => format!("worker:{s}"),
         }
     }
 }

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod annotation;
+pub mod applied;
 pub mod audit;
 pub mod certificate;
 pub mod clock;
@@ -19,7 +20,8 @@ pub mod name;
 pub mod password;
 pub mod reference;
 
-pub use annotation::{AnnotationPolicy, AnnotationState, LimitReached, Scenario};
+pub use annotation::{AnnotationPolicy, AnnotationState, ApplicationError, LimitReached, Scenario};
+pub use applied::{Annotation, NewAnnotation};
 pub use audit::{Actor, AuditEvent, NewAuditEvent};
 pub use certificate::{
     Certificate, CertificateNumber, CertificateStatus, NewCertificate, Revocation, Sex,

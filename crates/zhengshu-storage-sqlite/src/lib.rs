@@ -3,20 +3,22 @@
 //! the default engine; one process owns the file.
 #![forbid(unsafe_code)]
 
+mod annotations;
 mod import;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 // Dynamic SQL here is assembled from constants and table names read from
 // the schema, never from input; `AssertSqlSafe` records that.
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
 use zhengshu_domain::{
-    Actor, AuditEvent, Certificate, CertificateNumber, Holder, HolderName, IdDocument, IssuingBody,
-    NewAuditEvent, QualificationType, Revocation, TermsVersion, Username,
+    Actor, Annotation, AnnotationPolicy, AuditEvent, Certificate, CertificateNumber, Day, Holder,
+    HolderName, IdDocument, IssuingBody, LimitReached, NewAnnotation, NewAuditEvent,
+    QualificationType, Revocation, TermsVersion, Username,
 };
 use zhengshu_storage::columns::{ms, timestamp};
 use zhengshu_storage::rows::{
@@ -24,8 +26,8 @@ use zhengshu_storage::rows::{
     QualificationRow, SESSION_COLUMNS, SessionRow, TermsRow,
 };
 use zhengshu_storage::{
-    Conflict, IdVault, ImportTx, LoginFailures, NewHolder, NewSession, Result, SessionRecord,
-    Storage, StorageError,
+    Conflict, Generated, IdVault, ImportTx, Job, LoginFailures, NewHolder, NewSession, Result,
+    Retry, SessionRecord, Storage, StorageError,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -498,6 +500,70 @@ impl Storage for SqliteStore {
             .await
             .map_err(map_err)?;
         Ok(())
+    }
+
+    async fn apply_annotation(
+        &self,
+        new: &NewAnnotation,
+        policy: &AnnotationPolicy,
+    ) -> Result<Result<Annotation, LimitReached>> {
+        annotations::apply(&self.pool, new, policy).await
+    }
+
+    async fn annotation(&self, id: i64) -> Result<Annotation> {
+        annotations::fetch(&self.pool, id).await
+    }
+
+    async fn annotations_of(&self, certificate_id: i64) -> Result<Vec<Annotation>> {
+        annotations::of_certificate(&self.pool, certificate_id).await
+    }
+
+    async fn withdraw_annotation(
+        &self,
+        id: i64,
+        today: Day,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Annotation> {
+        annotations::withdraw(&self.pool, id, today, actor, at).await
+    }
+
+    async fn annotation_document(&self, id: i64) -> Result<Vec<u8>> {
+        annotations::document(&self.pool, id).await
+    }
+
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: SignedDuration,
+    ) -> Result<Option<Job>> {
+        annotations::claim(&self.pool, worker, now, lease).await
+    }
+
+    async fn complete_job(
+        &self,
+        job: &Job,
+        worker: &str,
+        generated: &Generated,
+        at: Timestamp,
+    ) -> Result<bool> {
+        annotations::complete(&self.pool, job, worker, generated, at).await
+    }
+
+    async fn fail_job(
+        &self,
+        job: &Job,
+        worker: &str,
+        error: &str,
+        retry: Retry,
+        at: Timestamp,
+    ) -> Result<bool> {
+        annotations::fail(&self.pool, job, worker, error, retry, at).await
+    }
+
+    async fn pending_jobs(&self) -> Result<i64> {
+        annotations::pending(&self.pool).await
     }
 
     async fn record_audit(&self, event: &NewAuditEvent, at: Timestamp) -> Result<i64> {

@@ -5,6 +5,10 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::missing_panics_doc)]
 
+mod annotations;
+
+pub use annotations::*;
+
 use jiff::Timestamp;
 use zhengshu_domain::{
     Actor, BodyCode, CertificateNumber, CertificateStatus, HolderName, IdDocument, IdType,
@@ -42,7 +46,12 @@ macro_rules! story_tests {
             audit_log_filters_newest_first,
             missing_things_are_not_found,
             sessions_live_until_they_expire_or_end,
-            login_failures_count_by_key_within_the_window
+            login_failures_count_by_key_within_the_window,
+            annotations_count_against_the_limit,
+            fifty_simultaneous_applications_make_three,
+            a_lost_lease_cannot_complete,
+            failed_attempts_wait_then_give_up,
+            only_a_ready_valid_annotation_is_withdrawn
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {

@@ -10,6 +10,9 @@ pub enum Conflict {
     CertificateNumber,
     AlreadyRevoked,
     TermsAccepted,
+    /// The annotation is not in a state that allows this (e.g. withdrawing
+    /// one that is not ready).
+    AnnotationState,
     Other(String),
 }
 

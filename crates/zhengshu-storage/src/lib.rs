@@ -6,17 +6,20 @@
 //! only; nothing here knows of HTTP.
 #![forbid(unsafe_code)]
 
+pub mod annotations;
 mod error;
 pub mod rows;
 mod vault;
 
 use async_trait::async_trait;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use zhengshu_domain::{
-    Actor, AuditEvent, Certificate, CertificateNumber, Holder, HolderName, IdDocument, IssuingBody,
-    NewAuditEvent, NewCertificate, QualificationType, Revocation, TermsVersion, Username,
+    Actor, Annotation, AnnotationPolicy, AuditEvent, Certificate, CertificateNumber, Holder,
+    HolderName, IdDocument, IssuingBody, LimitReached, NewAnnotation, NewAuditEvent,
+    NewCertificate, QualificationType, Revocation, TermsVersion, Username,
 };
 
+pub use annotations::{Generated, Job, Retry};
 pub use error::{Conflict, StorageError};
 pub use vault::{IdVault, SealedId, VaultKeys};
 
@@ -187,6 +190,65 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Deletes sessions expired by `now` and failures older than
     /// `failures_before`; housekeeping, safe to run at any time.
     async fn purge_expired(&self, now: Timestamp, failures_before: Timestamp) -> Result<()>;
+
+    /// Applies for an annotation: counts the certificate's annotations
+    /// that count against `policy`'s limit on `new.applied_on` and, when it
+    /// holds, stores the annotation (state generating, its 加注编号 made from
+    /// its id), its generation job and the audit event, in one transaction
+    /// serialised per certificate, so that the limit holds however many
+    /// applications arrive at once.
+    async fn apply_annotation(
+        &self,
+        new: &NewAnnotation,
+        policy: &AnnotationPolicy,
+    ) -> Result<Result<Annotation, LimitReached>>;
+    async fn annotation(&self, id: i64) -> Result<Annotation>;
+    /// The annotations of a certificate, newest first.
+    async fn annotations_of(&self, certificate_id: i64) -> Result<Vec<Annotation>>;
+    /// Ends a ready annotation still valid on `today`, audited;
+    /// `Conflict::AnnotationState` otherwise.
+    async fn withdraw_annotation(
+        &self,
+        id: i64,
+        today: zhengshu_domain::Day,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Annotation>;
+    /// The signed document of a ready annotation; `NotFound` before.
+    async fn annotation_document(&self, id: i64) -> Result<Vec<u8>>;
+
+    /// Claims the generation job due first (`run_at` passed, lease free or
+    /// over) for `worker`, under a lease of `lease` from `now`.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: SignedDuration,
+    ) -> Result<Option<Job>>;
+    /// Stores the document, makes the annotation ready and ends the job, in
+    /// one transaction, if `job`'s lease is still the job's; `false` (and
+    /// nothing changed) when another worker has taken it over or finished
+    /// it. An annotation never gets a second document.
+    async fn complete_job(
+        &self,
+        job: &Job,
+        worker: &str,
+        generated: &Generated,
+        at: Timestamp,
+    ) -> Result<bool>;
+    /// Records a failed attempt under a lease still held: the job waits for
+    /// its next attempt, or with [`Retry::Never`] ends and the annotation
+    /// fails. `false` when the lease was lost.
+    async fn fail_job(
+        &self,
+        job: &Job,
+        worker: &str,
+        error: &str,
+        retry: Retry,
+        at: Timestamp,
+    ) -> Result<bool>;
+    /// Jobs not finished (waiting, leased or due for a retry).
+    async fn pending_jobs(&self) -> Result<i64>;
 
     async fn record_audit(&self, event: &NewAuditEvent, at: Timestamp) -> Result<i64>;
     /// Newest first; optionally only those about `subject`.

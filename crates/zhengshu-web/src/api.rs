@@ -13,6 +13,7 @@ use zhengshu_domain::{Actor, NewAuditEvent};
 use zhengshu_storage::SessionKind;
 
 use crate::accounts::{self, Registration};
+use crate::annotate::{self, AnnotationView};
 use crate::error::ApiError;
 use crate::rarechars::{self, RareCharsQuery};
 use crate::session::{self, ApiHolder, ApiSignedIn, ClientAddr};
@@ -30,6 +31,20 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me", get(me))
         .route("/api/v1/me/certificates", get(certificates))
         .route("/api/v1/me/certificates/{id}", get(certificate))
+        .route(
+            "/api/v1/me/certificates/{id}/document",
+            get(certificate_document),
+        )
+        .route(
+            "/api/v1/me/certificates/{id}/annotations",
+            get(annotations).post(apply),
+        )
+        .route("/api/v1/me/annotations/{id}", get(annotation))
+        .route(
+            "/api/v1/me/annotations/{id}/document",
+            get(annotation_document),
+        )
+        .route("/api/v1/me/annotations/{id}/withdraw", post(withdraw))
         .route("/api/v1/rare-chars", get(rare_chars))
 }
 
@@ -292,4 +307,147 @@ pub async fn rare_chars(
     Query(q): Query<RareCharsQuery>,
 ) -> Result<Json<Vec<zhengshu_rarechars::Candidate>>, ApiError> {
     Ok(Json(rarechars::search(&q)?))
+}
+
+/// An application for an annotation (加注).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Application {
+    /// 使用场景, e.g. `self_use` (本人调用).
+    #[serde(default)]
+    pub scenario: String,
+    /// 加注有效期 in days, 1 to 90 (the configured maximum, also the
+    /// default).
+    pub days: Option<i64>,
+}
+
+/// How a document is delivered.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Disposition {
+    /// `inline` to view in the browser; otherwise an attachment.
+    pub disposition: Option<String>,
+}
+
+impl Disposition {
+    pub fn inline(&self) -> bool {
+        self.disposition.as_deref() == Some("inline")
+    }
+}
+
+/// Apply for an annotation (申请证书加注) of one of the holder's
+/// certificates; the document is generated in the background.
+#[utoipa::path(post, path = "/api/v1/me/certificates/{id}/annotations", tag = "annotations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The certificate's id")),
+    request_body = Application,
+    responses(
+        (status = 202, description = "Accepted: `state` is `generating`", body = AnnotationView),
+        (status = 409, description = "`annotation_limit` (with `next_possible_on`), `annotation_not_needed` or `certificate_revoked`", body = crate::error::ErrorBody),
+        (status = 422, description = "`validation_failed`: bad `days` or `scenario`", body = crate::error::ErrorBody),
+        (status = 404, description = "Absent, or not this holder's", body = crate::error::ErrorBody),
+    ))]
+pub async fn apply(
+    State(state): State<AppState>,
+    ApiHolder(h): ApiHolder,
+    Path(id): Path<i64>,
+    ApiJson(app): ApiJson<Application>,
+) -> Result<(StatusCode, Json<AnnotationView>), ApiError> {
+    let a = annotate::apply(&state, &h, id, &app.scenario, app.days).await?;
+    Ok((StatusCode::ACCEPTED, Json(AnnotationView::of(&state, &a))))
+}
+
+/// The annotations of one of the holder's certificates, newest first.
+#[utoipa::path(get, path = "/api/v1/me/certificates/{id}/annotations", tag = "annotations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The certificate's id")),
+    responses(
+        (status = 200, body = Vec<AnnotationView>),
+        (status = 404, description = "Absent, or not this holder's", body = crate::error::ErrorBody),
+    ))]
+pub async fn annotations(
+    State(state): State<AppState>,
+    ApiHolder(h): ApiHolder,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<AnnotationView>>, ApiError> {
+    let c = views::own_certificate(&state, &h, id).await?;
+    let list = state.storage.annotations_of(c.id).await?;
+    Ok(Json(
+        list.iter()
+            .filter(|a| a.holder_id == h.id)
+            .map(|a| AnnotationView::of(&state, a))
+            .collect(),
+    ))
+}
+
+/// One annotation and its state as of today (China Standard Time).
+#[utoipa::path(get, path = "/api/v1/me/annotations/{id}", tag = "annotations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The annotation's id")),
+    responses(
+        (status = 200, body = AnnotationView),
+        (status = 404, description = "Absent, or not this holder's", body = crate::error::ErrorBody),
+    ))]
+pub async fn annotation(
+    State(state): State<AppState>,
+    ApiHolder(h): ApiHolder,
+    Path(id): Path<i64>,
+) -> Result<Json<AnnotationView>, ApiError> {
+    let (a, _) = annotate::own(&state, &h, id).await?;
+    Ok(Json(AnnotationView::of(&state, &a)))
+}
+
+/// The sealed, signed PDF of a ready annotation.
+#[utoipa::path(get, path = "/api/v1/me/annotations/{id}/document", tag = "annotations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The annotation's id"), Disposition),
+    responses(
+        (status = 200, description = "The PDF (`Content-Disposition` with the file name)", content_type = "application/pdf"),
+        (status = 409, description = "`annotation_not_ready` or `annotation_failed`", body = crate::error::ErrorBody),
+        (status = 410, description = "`annotation_expired` or `annotation_withdrawn`", body = crate::error::ErrorBody),
+        (status = 404, description = "Absent, or not this holder's", body = crate::error::ErrorBody),
+    ))]
+pub async fn annotation_document(
+    State(state): State<AppState>,
+    ApiHolder(h): ApiHolder,
+    Path(id): Path<i64>,
+    Query(d): Query<Disposition>,
+) -> Result<axum::response::Response, ApiError> {
+    annotate::annotation_document(&state, &h, id, d.inline()).await
+}
+
+/// Withdraw (撤回加注) a ready annotation before its validity ends; it
+/// then verifies as withdrawn.
+#[utoipa::path(post, path = "/api/v1/me/annotations/{id}/withdraw", tag = "annotations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The annotation's id")),
+    responses(
+        (status = 204),
+        (status = 409, description = "`annotation_not_withdrawable`: not ready, or no longer valid", body = crate::error::ErrorBody),
+        (status = 404, description = "Absent, or not this holder's", body = crate::error::ErrorBody),
+    ))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ApiHolder(h): ApiHolder,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    annotate::withdraw(&state, &h, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The sealed, signed PDF of a certificate that needs no annotation.
+#[utoipa::path(get, path = "/api/v1/me/certificates/{id}/document", tag = "me",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The certificate's id"), Disposition),
+    responses(
+        (status = 200, description = "The PDF", content_type = "application/pdf"),
+        (status = 409, description = "`annotation_required` or `certificate_revoked`", body = crate::error::ErrorBody),
+        (status = 404, description = "Absent, or not this holder's", body = crate::error::ErrorBody),
+    ))]
+pub async fn certificate_document(
+    State(state): State<AppState>,
+    ApiHolder(h): ApiHolder,
+    Path(id): Path<i64>,
+    Query(d): Query<Disposition>,
+) -> Result<axum::response::Response, ApiError> {
+    annotate::certificate_document(&state, &h, id, d.inline()).await
 }

@@ -87,6 +87,34 @@ pub enum ApiError {
     /// 429 `too_many_attempts`, with `Retry-After`.
     #[error("too many attempts")]
     Throttled { retry_after_secs: u64 },
+    /// 3 annotations in 90 days: the next is possible on that day.
+    #[error("annotation limit")]
+    AnnotationLimit {
+        next_possible_on: zhengshu_domain::Day,
+    },
+    /// The certificate's document needs an annotation.
+    #[error("annotation required")]
+    AnnotationRequired,
+    /// The certificate needs no annotation: view or download it directly.
+    #[error("annotation not needed")]
+    AnnotationNotNeeded,
+    /// Still being generated.
+    #[error("annotation not ready")]
+    AnnotationNotReady,
+    /// Generation failed; apply again.
+    #[error("annotation failed")]
+    AnnotationFailed,
+    /// Its validity has ended.
+    #[error("annotation expired")]
+    AnnotationExpired,
+    #[error("annotation withdrawn")]
+    AnnotationWithdrawn,
+    /// Only a ready annotation can be withdrawn.
+    #[error("annotation not withdrawable")]
+    AnnotationNotWithdrawable,
+    /// A revoked certificate has no document and takes no annotation.
+    #[error("certificate revoked")]
+    CertificateRevoked,
     /// 500 `internal`: logged, answered without detail.
     #[error("internal error")]
     Internal(String),
@@ -111,6 +139,14 @@ impl ApiError {
             ApiError::UsernameTaken | ApiError::IdDocumentTaken => StatusCode::CONFLICT,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::AnnotationLimit { .. }
+            | ApiError::AnnotationRequired
+            | ApiError::AnnotationNotNeeded
+            | ApiError::AnnotationNotReady
+            | ApiError::AnnotationFailed
+            | ApiError::AnnotationNotWithdrawable
+            | ApiError::CertificateRevoked => StatusCode::CONFLICT,
+            ApiError::AnnotationExpired | ApiError::AnnotationWithdrawn => StatusCode::GONE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -128,12 +164,21 @@ impl ApiError {
             ApiError::IdDocumentTaken => "id_document_taken",
             ApiError::Validation(_) => "validation_failed",
             ApiError::Throttled { .. } => "too_many_attempts",
+            ApiError::AnnotationLimit { .. } => "annotation_limit",
+            ApiError::AnnotationRequired => "annotation_required",
+            ApiError::AnnotationNotNeeded => "annotation_not_needed",
+            ApiError::AnnotationNotReady => "annotation_not_ready",
+            ApiError::AnnotationFailed => "annotation_failed",
+            ApiError::AnnotationExpired => "annotation_expired",
+            ApiError::AnnotationWithdrawn => "annotation_withdrawn",
+            ApiError::AnnotationNotWithdrawable => "annotation_not_withdrawable",
+            ApiError::CertificateRevoked => "certificate_revoked",
             ApiError::Internal(_) => "internal",
         }
     }
 
     /// Every code, for the catalogue tests and the OpenAPI document.
-    pub const CODES: [&'static str; 12] = [
+    pub const CODES: [&'static str; 21] = [
         "bad_request",
         "invalid_query",
         "unauthenticated",
@@ -145,6 +190,15 @@ impl ApiError {
         "id_document_taken",
         "validation_failed",
         "too_many_attempts",
+        "annotation_limit",
+        "annotation_required",
+        "annotation_not_needed",
+        "annotation_not_ready",
+        "annotation_failed",
+        "annotation_expired",
+        "annotation_withdrawn",
+        "annotation_not_withdrawable",
+        "certificate_revoked",
         "internal",
     ];
 
@@ -156,6 +210,9 @@ impl ApiError {
                 &id,
                 &[("minutes", Arg::Num(minutes_to_wait(*retry_after_secs)))],
             ),
+            ApiError::AnnotationLimit { next_possible_on } => {
+                lang.t_args(&id, &[("date", Arg::Str(&next_possible_on.to_string()))])
+            }
             _ => lang.t(&id),
         }
     }
@@ -186,6 +243,10 @@ pub struct ErrorDetail {
     /// In the request's language.
     pub message: String,
     pub fields: Vec<FieldMessage>,
+    /// With `annotation_limit`: the first day (`YYYY-MM-DD`, China
+    /// Standard Time) a new application is possible.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_possible_on: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -210,6 +271,12 @@ impl ErrorBody {
                         message: f.message(lang),
                     })
                     .collect(),
+                next_possible_on: match e {
+                    ApiError::AnnotationLimit { next_possible_on } => {
+                        Some(next_possible_on.to_string())
+                    }
+                    _ => None,
+                },
             },
         }
     }

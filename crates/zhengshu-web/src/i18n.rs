@@ -320,6 +320,8 @@ mod tests {
                 "password_length",
                 "password_too_simple",
                 "password_mismatch",
+                "annotation_days",
+                "annotation_scenario",
             ];
             for code in fields.iter().chain(crate::rarechars::CODES.iter()) {
                 assert!(

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+pub mod annotate;
 mod api;
 mod assets;
 mod demo;
@@ -92,6 +93,10 @@ pub struct AppState {
     /// Makes the signed documents and holds the seal keys; `None` serves
     /// no documents and no trust root.
     pub renderer: Option<Arc<zhengshu_document::Renderer>>,
+    /// Wakes this process's annotation workers after an application;
+    /// `None` when they run elsewhere (they then find the job at their
+    /// next poll).
+    pub workers: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl AppState {
@@ -114,6 +119,7 @@ impl AppState {
             trust_forwarded_for: false,
             fonts: Arc::new(RareFonts::none()),
             renderer: None,
+            workers: None,
         }
     }
 

@@ -24,6 +24,12 @@ use utoipa::{Modify, OpenApi};
         crate::api::me,
         crate::api::certificates,
         crate::api::certificate,
+        crate::api::certificate_document,
+        crate::api::apply,
+        crate::api::annotations,
+        crate::api::annotation,
+        crate::api::annotation_document,
+        crate::api::withdraw,
         crate::api::rare_chars,
     ),
     components(schemas(crate::error::ErrorBody)),
@@ -33,6 +39,7 @@ use utoipa::{Modify, OpenApi};
         (name = "sessions", description = "登录: bearer tokens"),
         (name = "terms", description = "服务须知: service terms"),
         (name = "me", description = "The signed-in holder and their certificates"),
+        (name = "annotations", description = "加注: annotations, their state and their documents"),
         (name = "rare-chars", description = "生僻字输入: rare-character search"),
     )
 )]

@@ -55,6 +55,16 @@ pub enum Command {
     },
     /// Render the signed PDF of a certificate
     Render(crate::document::RenderArgs),
+    /// Generate annotation documents only (scale-out: several processes
+    /// share one PostgreSQL database)
+    Worker(WorkerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Workers in this process [default: worker.concurrency, 2]
+    #[arg(long)]
+    pub concurrency: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -112,6 +122,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), Failure> {
         Command::Serve(_) => crate::serve::run(config).await,
         Command::Keys { command } => crate::document::keys_command(&config, command).await,
         Command::Render(args) => crate::document::render_command(&config, args).await,
+        Command::Worker(args) => crate::serve::worker_command(config, args).await,
     }
 }
 

@@ -112,6 +112,39 @@ pub struct DocumentConfig {
     pub keys_dir: Option<PathBuf>,
 }
 
+/// The annotation workers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Workers inside `serve` (0: only separate `zhengshu worker`
+    /// processes generate documents).
+    pub in_serve: usize,
+    /// Workers of one `zhengshu worker` process.
+    pub concurrency: usize,
+    /// Seconds a claimed job stays with its worker; a job still unfinished
+    /// then is taken over by another.
+    pub lease_secs: u32,
+    /// Attempts before an annotation fails (the holder may apply again).
+    pub max_attempts: i32,
+    /// Seconds before the second attempt; doubled for each further one.
+    pub backoff_secs: u32,
+    /// Milliseconds between looks at the queue when idle.
+    pub poll_ms: u32,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            in_serve: 2,
+            concurrency: 2,
+            lease_secs: 60,
+            max_attempts: 5,
+            backoff_secs: 2,
+            poll_ms: 500,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -125,6 +158,7 @@ pub struct Config {
     pub demo: bool,
     pub annotation: AnnotationPolicy,
     pub document: DocumentConfig,
+    pub worker: WorkerSettings,
     pub web: WebConfig,
     pub secrets: Secrets,
     pub log: LogConfig,
@@ -140,6 +174,7 @@ impl Default for Config {
             demo: false,
             annotation: AnnotationPolicy::default(),
             document: DocumentConfig::default(),
+            worker: WorkerSettings::default(),
             web: WebConfig::default(),
             secrets: Secrets::default(),
             log: LogConfig::default(),
@@ -158,6 +193,7 @@ const KEYS: &[&str] = &[
     "demo",
     "annotation",
     "document",
+    "worker",
     "web",
     "secrets",
     "log",

@@ -135,13 +135,6 @@ pub async fn keys_command(config: &Config, command: KeysCommand) -> Result<(), F
 }
 
 pub async fn render_command(config: &Config, args: RenderArgs) -> Result<(), Failure> {
-    if args.annotation.is_some() {
-        return Err(anyhow::anyhow!(
-            "--annotation: annotation documents are made by the annotation service, which this \
-             version does not have yet; render the certificate without --annotation"
-        )
-        .into());
-    }
     let number = CertificateNumber::parse(&args.certificate).map_err(|e| {
         eprintln!(
             "zhengshu: invalid certificate number {:?}: {e}",
@@ -158,9 +151,33 @@ pub async fn render_command(config: &Config, args: RenderArgs) -> Result<(), Fai
         }
         Err(e) => return Err(e.into()),
     };
+    let block = match args.annotation {
+        None => None,
+        Some(id) => {
+            let a = match storage.annotation(id).await {
+                Ok(a) if a.certificate_id == certificate.id => a,
+                Ok(_) | Err(StorageError::NotFound) => {
+                    eprintln!(
+                        "zhengshu: certificate {} has no annotation {id}",
+                        number.as_str()
+                    );
+                    return Err(Failure::Rejected);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let Some((from, until)) = a.valid_from.zip(a.valid_until) else {
+                eprintln!(
+                    "zhengshu: annotation {id} is {}: it has no validity yet, so no document",
+                    a.stored_state.code()
+                );
+                return Err(Failure::Rejected);
+            };
+            Some(zhengshu_worker::block(&a, from, until))
+        }
+    };
     let renderer = renderer(config, &*storage).await?;
     let signing_time = args.signed_at.unwrap_or_else(Timestamp::now);
-    let pdf = match renderer.render(&certificate, None, signing_time) {
+    let pdf = match renderer.render(&certificate, block.as_ref(), signing_time) {
         Ok(pdf) => pdf,
         Err(e @ zhengshu_document::DocumentError::Revoked(_)) => {
             eprintln!("zhengshu: {e}");

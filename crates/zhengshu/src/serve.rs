@@ -1,13 +1,84 @@
-//! `zhengshu serve`: migrate, load the demo data when asked, serve until
-//! SIGTERM or Ctrl-C, finish the requests in flight.
+//! `zhengshu serve`: migrate, load the demo data when asked, serve with the
+//! annotation workers alongside until SIGTERM or Ctrl-C, finish the
+//! requests and generations in flight. `zhengshu worker`: the workers
+//! alone.
 
 use std::sync::Arc;
 
+use jiff::SignedDuration;
+use tokio::sync::watch;
 use zhengshu_domain::{Clock, SystemClock};
+use zhengshu_storage::Storage;
 use zhengshu_web::{AppState, RareFonts, Server};
+use zhengshu_worker::{Worker, WorkerConfig};
 
+use crate::cli::WorkerArgs;
 use crate::config::Config;
 use crate::{Failure, open_storage};
+
+/// A worker as configured, over `storage`.
+fn worker(
+    config: &Config,
+    storage: Arc<dyn Storage>,
+    renderer: Arc<zhengshu_document::Renderer>,
+    clock: Arc<dyn Clock>,
+) -> Worker {
+    let w = &config.worker;
+    Worker::new(
+        storage,
+        renderer,
+        clock,
+        Arc::new(config.annotation.clone()),
+        WorkerConfig {
+            name: format!("worker-{}", std::process::id()),
+            lease: SignedDuration::from_secs(i64::from(w.lease_secs)),
+            max_attempts: w.max_attempts,
+            backoff: SignedDuration::from_secs(i64::from(w.backoff_secs)),
+            poll: std::time::Duration::from_millis(u64::from(w.poll_ms)),
+        },
+    )
+}
+
+/// Runs `count` copies of `worker` until `stop` turns true; waits for
+/// their jobs in hand.
+async fn run_workers(worker: &Worker, count: usize, stop: watch::Receiver<bool>) {
+    let mut tasks = Vec::new();
+    for i in 0..count {
+        let w = worker.named(format!("worker-{}-{i}", std::process::id()));
+        let mut stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            w.run(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await;
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+pub async fn worker_command(config: Config, args: WorkerArgs) -> Result<(), Failure> {
+    let storage = open_storage(&config).await?;
+    storage.migrate().await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let renderer = Arc::new(crate::document::renderer(&config, &*storage).await?);
+    let count = args.concurrency.unwrap_or(config.worker.concurrency).max(1);
+    let w = worker(&config, storage, renderer, clock);
+    let (tx, rx) = watch::channel(false);
+    tracing::info!(count, "annotation workers started");
+    let workers = run_workers(&w, count, rx);
+    tokio::pin!(workers);
+    tokio::select! {
+        () = &mut workers => {}
+        () = shutdown_signal() => {
+            let _ = tx.send(true);
+            workers.await;
+        }
+    }
+    tracing::info!("workers stopped");
+    Ok(())
+}
 
 pub async fn run(config: Config) -> Result<(), Failure> {
     let storage = open_storage(&config).await?;
@@ -27,7 +98,24 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     state.demo = config.demo;
     state.trust_forwarded_for = config.web.trust_forwarded_for;
     state.fonts = Arc::new(RareFonts::from_files(config.web.rare_fonts.clone()));
-    state.renderer = Some(Arc::new(renderer));
+    let renderer = Arc::new(renderer);
+    state.renderer = Some(renderer.clone());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let workers = if config.worker.in_serve > 0 {
+        let w = worker(
+            &config,
+            state.storage.clone(),
+            renderer,
+            state.clock.clone(),
+        );
+        state.workers = Some(w.waker());
+        let count = config.worker.in_serve;
+        Some(tokio::spawn(async move {
+            run_workers(&w, count, stop_rx).await;
+        }))
+    } else {
+        None
+    };
     let server = Server::bind(config.addr, state).await.map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {}: {e} (is another server using it? try --addr)",
@@ -37,6 +125,10 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     let addr = server.local_addr()?;
     tracing::info!(%addr, demo = config.demo, "listening on http://{addr}");
     server.run(shutdown_signal()).await?;
+    let _ = stop_tx.send(true);
+    if let Some(w) = workers {
+        let _ = w.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

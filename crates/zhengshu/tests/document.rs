@@ -173,7 +173,8 @@ fn render_refuses_revoked_and_unknown_certificates() {
             out.to_str().unwrap(),
         ],
     );
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("has no annotation 1"), "{}", text(&o));
     assert!(!out.exists());
 }
 

@@ -246,6 +246,44 @@ async fn details(
     Ok(render(StatusCode::OK, &page))
 }
 
+/// The newest annotation as the [下载] page shows it.
+pub(super) struct AnnotationBox {
+    pub id: i64,
+    /// `generating`, `ready`, `expired`, `withdrawn`, `failed`.
+    pub state: &'static str,
+    pub state_label: String,
+    pub number: String,
+    pub code: String,
+    pub scenario: String,
+    pub applied_on: String,
+    /// "from – until", once generated.
+    pub validity: Option<String>,
+}
+
+impl AnnotationBox {
+    fn of(state: &AppState, lang: Lang, a: &zhengshu_domain::Annotation) -> Self {
+        let st = a.state_on(state.clock.today());
+        AnnotationBox {
+            id: a.id,
+            state: st.code(),
+            state_label: lang.t(&format!("annotation-state-{}", st.code())),
+            number: a.number.clone(),
+            code: a.verification_code.clone(),
+            scenario: lang.t(&format!("scenario-{}", a.scenario)),
+            applied_on: a.applied_on.to_string(),
+            validity: a.valid_from.zip(a.valid_until).map(|(from, until)| {
+                lang.t_args(
+                    "annotation-validity-range",
+                    &[
+                        ("from", crate::i18n::Arg::Str(&from.to_string())),
+                        ("until", crate::i18n::Arg::Str(&until.to_string())),
+                    ],
+                )
+            }),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "download.html")]
 struct DownloadPage {
@@ -253,6 +291,18 @@ struct DownloadPage {
     row: Row,
     fields: Vec<Field>,
     revoked: Option<Revoked>,
+    annotation: Option<AnnotationBox>,
+    /// Reload by itself while generating.
+    refresh: bool,
+    can_apply: bool,
+    notice: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct DownloadQuery {
+    /// `applied` or `withdrawn`: what the holder just did.
+    done: Option<String>,
 }
 
 async fn download(
@@ -261,14 +311,37 @@ async fn download(
     Csrf(csrf): Csrf,
     PageHolder(h): PageHolder,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DownloadQuery>,
 ) -> Result<Response, ApiError> {
     let c = views::own_certificate(&state, &h, path_id(&id)?).await?;
     let path = format!("/certificates/{}/download", c.id);
+    let row = Row::of(&state, &c);
+    let revoked = revoked(&c);
+    let annotation = if row.needs_annotation && revoked.is_none() {
+        crate::annotate::latest(&state, c.id)
+            .await?
+            .filter(|a| a.holder_id == h.id)
+            .map(|a| AnnotationBox::of(&state, lang, &a))
+    } else {
+        None
+    };
+    let busy = annotation
+        .as_ref()
+        .is_some_and(|a| matches!(a.state, "generating" | "ready"));
+    let notice = match q.done.as_deref() {
+        Some("applied") => Some(lang.t("annotation-applied-notice")),
+        Some("withdrawn") => Some(lang.t("annotation-withdrawn-notice")),
+        _ => None,
+    };
     let page = DownloadPage {
         chrome: Chrome::new(lang, &csrf, Some(&h), &path, lang.t("download-title")),
-        row: Row::of(&state, &c),
+        refresh: annotation.as_ref().is_some_and(|a| a.state == "generating"),
+        can_apply: row.needs_annotation && revoked.is_none() && !busy,
         fields: fields(lang, &c),
-        revoked: revoked(&c),
+        row,
+        revoked,
+        annotation,
+        notice,
     };
     Ok(render(StatusCode::OK, &page))
 }

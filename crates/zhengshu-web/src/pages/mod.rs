@@ -4,6 +4,7 @@
 //! panel). Each page carries the frame ([`Chrome`]): language, the CSRF
 //! token of its forms, the signed-in holder's name, a title.
 
+mod annotations;
 mod auth;
 mod certificates;
 mod rarechars;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(terms::router())
         .merge(certificates::router())
+        .merge(annotations::router())
         .merge(rarechars::router())
 }
 

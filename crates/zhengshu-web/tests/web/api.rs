@@ -21,6 +21,12 @@ async fn the_openapi_document_describes_every_route() {
         ("get", "/api/v1/me"),
         ("get", "/api/v1/me/certificates"),
         ("get", "/api/v1/me/certificates/{id}"),
+        ("get", "/api/v1/me/certificates/{id}/document"),
+        ("get", "/api/v1/me/certificates/{id}/annotations"),
+        ("post", "/api/v1/me/certificates/{id}/annotations"),
+        ("get", "/api/v1/me/annotations/{id}"),
+        ("get", "/api/v1/me/annotations/{id}/document"),
+        ("post", "/api/v1/me/annotations/{id}/withdraw"),
         ("get", "/api/v1/rare-chars"),
     ];
     let paths = doc["paths"].as_object().unwrap();

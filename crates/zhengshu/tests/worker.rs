@@ -1,0 +1,325 @@
+//! The annotation queue survives a crash: a `zhengshu worker` process is
+//! killed with SIGKILL in the middle of a generation (after rendering,
+//! before storing: held there by the test-only fault injection); after a
+//! restart its lease runs out, another worker takes the job over, and the
+//! annotation becomes ready exactly once, with exactly one document, on
+//! SQLite and on PostgreSQL. The holder side goes through `zhengshu serve`'s
+//! API, with no workers inside the server.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use zhengshu_storage::{IdVault, Storage, VaultKeys};
+use zhengshu_storage_postgres::testing::FreshPg;
+
+/// A child process killed (SIGKILL) when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn zhengshu(data_dir: &Path, db: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhengshu"));
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .args(["--db", db])
+        .env_remove("ZHENGSHU_DB")
+        .env("ZHENGSHU_WORKER__LEASE_SECS", "2")
+        .env("ZHENGSHU_WORKER__POLL_MS", "100");
+    cmd
+}
+
+/// One HTTP/1.1 exchange: status and body bytes, or None when nothing
+/// listens.
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Option<(u16, Vec<u8>)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&raw[..split]);
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, raw[split + 4..].to_vec()))
+}
+
+fn json_of(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let (status, bytes) = http(port, method, path, token, body.as_ref()).expect("server answers");
+    let v = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            panic!(
+                "{status}: not JSON ({e}): {}",
+                String::from_utf8_lossy(&bytes)
+            )
+        })
+    };
+    (status, v)
+}
+
+fn wait_for(what: &str, secs: u64, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !ready() {
+        assert!(Instant::now() < deadline, "{what}: not within {secs} s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Starts `zhengshu worker`, its log in `log`.
+fn worker(data_dir: &Path, db: &str, log: &Path, delay_ms: Option<u64>) -> Proc {
+    let mut cmd = zhengshu(data_dir, db);
+    cmd.args(["worker", "--concurrency", "1"])
+        .env("ZHENGSHU_LOG__FILTER", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap());
+    match delay_ms {
+        Some(ms) => cmd.env("ZHENGSHU_FAULT_GENERATION_DELAY_MS", ms.to_string()),
+        None => cmd.env_remove("ZHENGSHU_FAULT_GENERATION_DELAY_MS"),
+    };
+    Proc(cmd.spawn().expect("start zhengshu worker"))
+}
+
+fn annotation_state(port: u16, token: &str, id: i64) -> String {
+    let (status, a) = json_of(
+        port,
+        "GET",
+        &format!("/api/v1/me/annotations/{id}"),
+        Some(token),
+        None,
+    );
+    assert_eq!(status, 200, "{a}");
+    a["state"].as_str().unwrap().to_owned()
+}
+
+async fn crash_and_recover(data_dir: &Path, db: &str, store: &dyn Storage) {
+    let port = free_port();
+    let _server = Proc(
+        zhengshu(data_dir, db)
+            .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
+            .env("ZHENGSHU_WORKER__IN_SERVE", "0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start zhengshu serve"),
+    );
+    wait_for("serve answers", 60, || {
+        http(port, "GET", "/healthz", None, None).is_some()
+    });
+
+    let (status, t) = json_of(
+        port,
+        "POST",
+        "/api/v1/sessions",
+        None,
+        Some(json!({"username": "demo", "password": "Demo-2024-zhengshu"})),
+    );
+    assert_eq!(status, 200, "{t}");
+    let token = t["token"].as_str().unwrap().to_owned();
+    let (status, _) = json_of(port, "POST", "/api/v1/terms/accept", Some(&token), None);
+    assert_eq!(status, 204);
+    let (_, list) = json_of(port, "GET", "/api/v1/me/certificates", Some(&token), None);
+    let cert = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["number"] == "ZY20230315001")
+        .expect("the demo pharmacist certificate")["id"]
+        .as_i64()
+        .unwrap();
+    let (status, a) = json_of(
+        port,
+        "POST",
+        &format!("/api/v1/me/certificates/{cert}/annotations"),
+        Some(&token),
+        Some(json!({"scenario": "self_use", "days": 30})),
+    );
+    assert_eq!(status, 202, "{a}");
+    let id = a["id"].as_i64().unwrap();
+    // No worker runs: it stays generating.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(annotation_state(port, &token, id), "generating");
+
+    // A worker renders, then is killed while holding the result.
+    let log_a = data_dir.join("worker-a.log");
+    let mut a_proc = worker(data_dir, db, &log_a, Some(60_000));
+    wait_for("worker A holds a rendered document", 60, || {
+        std::fs::read_to_string(&log_a)
+            .is_ok_and(|l| l.contains("fault injection: holding the generation"))
+    });
+    a_proc.0.kill().expect("SIGKILL");
+    let killed = a_proc.0.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&killed),
+        Some(9),
+        "killed by SIGKILL"
+    );
+    assert_eq!(annotation_state(port, &token, id), "generating");
+    let (status, _) = http(
+        port,
+        "GET",
+        &format!("/api/v1/me/annotations/{id}/document"),
+        Some(&token),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 409, "no document yet");
+
+    // After a restart the lease runs out and the job is taken over.
+    let log_b = data_dir.join("worker-b.log");
+    let mut b_proc = worker(data_dir, db, &log_b, None);
+    wait_for("the annotation becomes ready", 60, || {
+        annotation_state(port, &token, id) == "ready"
+    });
+    let pid = b_proc.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let stopped = b_proc.0.wait().unwrap();
+    assert!(
+        stopped.success(),
+        "worker B stops cleanly on SIGTERM: {stopped:?}"
+    );
+
+    let (status, pdf) = http(
+        port,
+        "GET",
+        &format!("/api/v1/me/annotations/{id}/document"),
+        Some(&token),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    // Exactly one document, stored once, generated once, job gone.
+    let dump = store.dump().await.unwrap();
+    let documents = dump
+        .split("== annotation_documents")
+        .nth(1)
+        .expect("documents table")
+        .split("\n== ")
+        .next()
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .count();
+    assert_eq!(documents, 1, "one document");
+    assert_eq!(store.annotation_document(id).await.unwrap(), pdf);
+    assert_eq!(store.pending_jobs().await.unwrap(), 0);
+    let events = store
+        .audit_events(Some(&format!("annotation:{id}")), 20)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "document.download",
+            "annotation.generate",
+            "annotation.apply"
+        ]
+    );
+    let generated = events[1].after.as_deref().unwrap();
+    assert!(
+        generated.contains("\"attempt\":2"),
+        "the second attempt made it: {generated}"
+    );
+    let log = std::fs::read_to_string(&log_b).unwrap();
+    assert_eq!(log.matches("annotation ready").count(), 1, "{log}");
+
+    // The command line renders the same annotation's document.
+    let out = data_dir.join("annotated.pdf");
+    let o = zhengshu(data_dir, db)
+        .args([
+            "render",
+            "--certificate",
+            "ZY20230315001",
+            "--annotation",
+            &id.to_string(),
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = Command::new("pdftotext")
+        .arg(&out)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let number = store.annotation(id).await.unwrap().number;
+    assert!(text.contains(&number), "加注编号 {number} printed: {text}");
+}
+
+fn vault() -> IdVault {
+    // Only `dump` and annotation reads are used; no ID number is opened.
+    IdVault::new(&VaultKeys {
+        encryption: [1; 32],
+        index: [2; 32],
+    })
+}
+
+#[test]
+fn a_worker_killed_mid_generation_is_taken_over_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("zhengshu.db").display());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        // Opening creates the file; the server migrates it.
+        let store = zhengshu_storage_sqlite::SqliteStore::connect(&url, vault())
+            .await
+            .unwrap();
+        crash_and_recover(dir.path(), &url, &store).await;
+    });
+}
+
+#[test]
+fn a_worker_killed_mid_generation_is_taken_over_on_postgresql() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let db = FreshPg::empty(vault()).await;
+        crash_and_recover(dir.path(), &db.url, &db.store).await;
+    });
+}
