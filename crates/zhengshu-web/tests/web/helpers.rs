@@ -20,6 +20,57 @@ use zhengshu_storage_sqlite::SqliteStore;
 use zhengshu_web::{AppState, RareFonts};
 
 pub const T0: &str = "2026-11-20T02:00:00Z";
+
+/// The document renderer of the tests: the system's CJK fonts and seal
+/// keys kept under the target directory, made once per test binary.
+pub fn renderer() -> Arc<zhengshu_document::Renderer> {
+    static RENDERER: std::sync::OnceLock<Arc<zhengshu_document::Renderer>> =
+        std::sync::OnceLock::new();
+    RENDERER
+        .get_or_init(|| {
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-seal-keys");
+            let bodies = zhengshu_demo::issuing_bodies();
+            let pairs: Vec<(&str, &str)> = bodies
+                .iter()
+                .map(|b| (b.code.as_str(), b.name.as_str()))
+                .collect();
+            let pki = zhengshu_document::Pki::init(&dir, &pairs).expect("seal keys");
+            let fonts = zhengshu_document::Fonts::discover()
+                .expect("CJK fonts: apt-get install fonts-noto-cjk fonts-hanazono");
+            Arc::new(zhengshu_document::Renderer::new(
+                fonts,
+                pki,
+                zhengshu_document::RenderSettings::default(),
+            ))
+        })
+        .clone()
+}
+
+/// An application that makes documents.
+pub async fn documents_app() -> App {
+    app_with(|s| s.renderer = Some(renderer())).await
+}
+
+impl App {
+    /// A worker on this application's store, clock and renderer.
+    pub fn worker(&self) -> zhengshu_worker::Worker {
+        zhengshu_worker::Worker::new(
+            self.store.clone(),
+            self.state
+                .renderer
+                .clone()
+                .expect("an app made by documents_app"),
+            Arc::new(self.clock.clone()),
+            self.state.policy.clone(),
+            zhengshu_worker::WorkerConfig::default(),
+        )
+    }
+
+    /// Generates every pending annotation document, synchronously.
+    pub async fn drain(&self) -> Vec<zhengshu_worker::Outcome> {
+        self.worker().drain().await.expect("drain the queue")
+    }
+}
 pub const PASSWORD: &str = zhengshu_demo::DEMO_PASSWORD;
 
 /// An application on its own database, with the demo's reference data,
@@ -148,6 +199,8 @@ pub struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (documents are binary).
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -197,6 +250,7 @@ pub async fn send(router: &Router, req: Request<Body>) -> Answer {
         status,
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
 }
 

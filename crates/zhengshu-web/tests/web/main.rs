@@ -4,6 +4,7 @@
 //! headless Chromium against a real bound server.
 
 mod access;
+mod annotations;
 mod api;
 mod certificates;
 mod csrf;
