@@ -17,6 +17,8 @@
 mod cms;
 mod draw;
 mod fonts;
+#[cfg(feature = "test-support")]
+pub mod independent;
 mod input;
 mod layout;
 mod pdf;

@@ -118,13 +118,25 @@ async fn shot(c: &Client, name: &str) {
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("write screenshot");
 }
 
+/// The page's visible text, read in one step (a page that refreshes
+/// itself never leaves a stale element behind).
 async fn text(c: &Client) -> String {
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    let mut last = None;
+    // A page replaced mid-call (its own refresh) is read again.
+    for _ in 0..20 {
+        match c
+            .execute(
+                "return document.body ? document.body.innerText : '';",
+                vec![],
+            )
+            .await
+        {
+            Ok(v) => return v.as_str().unwrap_or_default().to_owned(),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("cannot read the page: {last:?}");
 }
 
 async fn value_of(c: &Client, css: &str) -> String {
@@ -477,4 +489,195 @@ async fn narrow_flow(c: &Client, base: &str) {
     assert_eq!(value_of(c, "#name").await, format!("陈{ch}"));
     no_sideways_scrolling(c).await;
     shot(c, "11-picker-320").await;
+}
+
+/// Waits (boundedly) until the page's text contains `want`, without
+/// reloading: the page must turn by itself.
+async fn wait_for_text(c: &Client, want: &str, secs: u64) -> String {
+    for _ in 0..secs * 10 {
+        let t = text(c).await;
+        if t.contains(want) {
+            return t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{want:?} not shown within {secs} s: {}", text(c).await);
+}
+
+/// The demo holder annotates the demo pharmacist certificate: applies, sees
+/// 证书生成中…, sees it turn ready by itself, downloads the PDF through the
+/// browser (judged by pdfsig, pyHanko and qpdf), withdraws it; applies
+/// again, and with the test's clock moved past the validity sees
+/// 加注件已过期.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_holder_annotates_downloads_and_withdraws_in_chromium() {
+    let mut worker = None;
+    let app = app_with(|s| {
+        s.renderer = Some(renderer());
+        let w = zhengshu_worker::Worker::new(
+            s.storage.clone(),
+            renderer(),
+            s.clock.clone(),
+            s.policy.clone(),
+            zhengshu_worker::WorkerConfig::default(),
+        );
+        s.workers = Some(w.waker());
+        worker = Some(w);
+    })
+    .await;
+    let worker = worker.unwrap();
+    zhang(&app).await;
+    let server =
+        zhengshu_web::Server::bind(SocketAddr::from(([127, 0, 0, 1], 0)), app.state.clone())
+            .await
+            .unwrap();
+    let base = format!("http://{}", server.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    let (_driver, port) = start_driver().await;
+    let profiles = tempfile::tempdir().unwrap();
+    let downloads = tempfile::tempdir().unwrap();
+    let c = browser_with_downloads(port, &profiles.path().join("annotate"), downloads.path()).await;
+    let flow = AssertUnwindSafe(annotation_flow(&c, &base, &app, &worker, downloads.path()))
+        .catch_unwind()
+        .await;
+    c.close().await.ok();
+    let _ = stop.send(());
+    if let Err(panic) = flow {
+        std::panic::resume_unwind(panic);
+    }
+    serving.await.unwrap().unwrap();
+}
+
+async fn browser_with_downloads(port: u16, profile: &Path, downloads: &Path) -> Client {
+    let options = json!({
+        "binary": chromium(),
+        "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-quic", "--no-first-run",
+            "--disable-component-update", "--disable-sync", "--lang=zh-CN",
+            "--window-size=1280,1400",
+            format!("--user-data-dir={}", profile.display()),
+        ],
+        "prefs": {
+            "intl.accept_languages": "zh-CN,zh",
+            "download.default_directory": downloads,
+            "download.prompt_for_download": false,
+            "plugins.always_open_pdf_externally": true,
+        },
+    });
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .unwrap_or_else(|e| panic!("cannot start a Chromium session ({e}): {INSTALL}"))
+}
+
+/// The PDF the browser saved, once complete.
+async fn downloaded_pdf(dir: &Path) -> PathBuf {
+    for _ in 0..300 {
+        let done: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+            .collect();
+        if let [pdf] = done.as_slice() {
+            return pdf.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "no download in {}: {:?}",
+        dir.display(),
+        std::fs::read_dir(dir).unwrap().collect::<Vec<_>>()
+    );
+}
+
+async fn annotation_flow(
+    c: &Client,
+    base: &str,
+    app: &App,
+    worker: &zhengshu_worker::Worker,
+    downloads: &Path,
+) {
+    keyboard_log_in(c, base, "demo").await;
+    click(c, "#agree").await;
+    wait_for_path(c, |p| p == "/certificates").await;
+    let cert = certificate_id(app, zhengshu_demo::PHARMACIST_NUMBER).await;
+    c.goto(&format!("{base}/certificates/{cert}/download"))
+        .await
+        .unwrap();
+    assert!(text(c).await.contains("尚未申请加注"));
+    click(c, "#annotation-apply").await;
+    wait_for_path(c, |p| p.ends_with("/annotate")).await;
+    assert_eq!(value_of(c, "#days").await, "90", "defaults to the maximum");
+    let days = c.find(Locator::Id("days")).await.unwrap();
+    days.clear().await.unwrap();
+    days.send_keys("30").await.unwrap();
+    shot(c, "12-annotate-form").await;
+    click(c, "#annotation-submit").await;
+    wait_for_path(c, |p| p.ends_with("/download")).await;
+    // No worker runs yet: the holder sees the generation under way.
+    let page = text(c).await;
+    assert!(page.contains("证书生成中…"), "{page}");
+    shot(c, "13-annotation-generating").await;
+
+    // The workers start; the page turns ready by itself.
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let w = worker.clone();
+    let working = tokio::spawn(async move {
+        w.run(async {
+            let _ = worker_stopped.await;
+        })
+        .await;
+    });
+    let page = wait_for_text(c, "加注有效", 30).await;
+    let a = app.store.annotations_of(cert).await.unwrap().remove(0);
+    assert!(page.contains(&a.number), "加注编号 shown");
+    assert!(page.contains(&a.verification_code), "查验码 shown");
+    assert!(page.contains("2026-11-20 至 2026-12-19"), "{page}");
+    shot(c, "14-annotation-ready").await;
+
+    // [下载]: an ordinary browser download, judged by independent tools.
+    click(c, "#annotation-download").await;
+    let pdf = downloaded_pdf(downloads).await;
+    let name = pdf.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.contains("张三") && name.contains("执业药师") && name.contains(&a.number),
+        "file name from RFC 5987: {name}"
+    );
+    let ca = downloads.join("ca.pem");
+    std::fs::write(&ca, renderer().pki().ca_pem()).unwrap();
+    let stored = app.store.annotation_document(a.id).await.unwrap();
+    assert_eq!(std::fs::read(&pdf).unwrap(), stored, "the stored document");
+    zhengshu_document::independent::check_signed_pdf(&ca, &pdf, 2);
+
+    // 撤回加注.
+    click(c, "#annotation-withdraw").await;
+    let page = wait_for_text(c, "已撤回加注。", 10).await;
+    assert!(page.contains("加注已撤回"));
+    shot(c, "15-annotation-withdrawn").await;
+
+    // A new application; then the clock moves past its validity.
+    click(c, "#annotation-apply").await;
+    wait_for_path(c, |p| p.ends_with("/annotate")).await;
+    click(c, "#annotation-submit").await;
+    wait_for_text(c, "加注有效", 30).await;
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 91));
+    // The session has ended too by then: log in again.
+    keyboard_log_in(c, base, "demo").await;
+    c.goto(&format!("{base}/certificates/{cert}/download"))
+        .await
+        .unwrap();
+    let page = text(c).await;
+    assert!(page.contains("加注件已过期"), "{page}");
+    assert!(page.contains("申请证书加注"));
+    shot(c, "16-annotation-expired").await;
+
+    let _ = stop_worker.send(());
+    working.await.unwrap();
 }
