@@ -190,14 +190,17 @@ async fn crash_and_recover(data_dir: &Path, db: &str, store: &dyn Storage) {
         "killed by SIGKILL"
     );
     assert_eq!(annotation_state(port, &token, id), "generating");
-    let (status, _) = http(
-        port,
-        "GET",
-        &format!("/api/v1/me/annotations/{id}/document"),
-        Some(&token),
-        None,
-    )
-    .unwrap();
+    let document = || {
+        http(
+            port,
+            "GET",
+            &format!("/api/v1/me/annotations/{id}/document"),
+            Some(&token),
+            None,
+        )
+        .unwrap()
+    };
+    let (status, _) = document();
     assert_eq!(status, 409, "no document yet");
 
     // After a restart the lease runs out and the job is taken over.
@@ -220,14 +223,7 @@ async fn crash_and_recover(data_dir: &Path, db: &str, store: &dyn Storage) {
         "worker B stops cleanly on SIGTERM: {stopped:?}"
     );
 
-    let (status, pdf) = http(
-        port,
-        "GET",
-        &format!("/api/v1/me/annotations/{id}/document"),
-        Some(&token),
-        None,
-    )
-    .unwrap();
+    let (status, pdf) = document();
     assert_eq!(status, 200);
     assert!(pdf.starts_with(b"%PDF-"), "a PDF");
     // Exactly one document, stored once, generated once, job gone.

@@ -245,30 +245,14 @@ async fn bad_applications_are_refused_in_the_holders_language() {
     assert_eq!(ok.status, StatusCode::ACCEPTED);
     assert_eq!(ok.json()["days"], 90);
 
-    let exempt = certificate_id(&app, ECONOMIST_NUMBER).await;
-    let a = apply(
-        &app,
-        &t,
-        exempt,
-        json!({"scenario": "self_use", "days": 30}),
-    )
-    .await;
-    assert_eq!(
-        (a.status, a.code().as_str()),
-        (StatusCode::CONFLICT, "annotation_not_needed")
-    );
-    let revoked = certificate_id(&app, REVOKED_NUMBER).await;
-    let a = apply(
-        &app,
-        &t,
-        revoked,
-        json!({"scenario": "self_use", "days": 30}),
-    )
-    .await;
-    assert_eq!(
-        (a.status, a.code().as_str()),
-        (StatusCode::CONFLICT, "certificate_revoked")
-    );
+    for (number, code) in [
+        (ECONOMIST_NUMBER, "annotation_not_needed"),
+        (REVOKED_NUMBER, "certificate_revoked"),
+    ] {
+        let cert = certificate_id(&app, number).await;
+        let a = apply(&app, &t, cert, json!({"scenario": "self_use", "days": 30})).await;
+        assert_eq!((a.status, a.code().as_str()), (StatusCode::CONFLICT, code));
+    }
     // Only the one good application was stored.
     assert_eq!(app.store.pending_jobs().await.unwrap(), 1);
 }

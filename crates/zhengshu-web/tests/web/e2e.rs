@@ -79,6 +79,17 @@ async fn start_driver() -> (Driver, u16) {
 }
 
 async fn browser(port: u16, profile: &Path, mobile_width: Option<u32>) -> Client {
+    browser_with(port, profile, mobile_width, None).await
+}
+
+/// A Chromium session; with `downloads`, files are saved there without
+/// asking (PDFs too, rather than shown).
+async fn browser_with(
+    port: u16,
+    profile: &Path,
+    mobile_width: Option<u32>,
+    downloads: Option<&Path>,
+) -> Client {
     let mut options = json!({
         "binary": chromium(),
         "args": [
@@ -91,6 +102,11 @@ async fn browser(port: u16, profile: &Path, mobile_width: Option<u32>) -> Client
         // A browser set up for Chinese, as most holders' are.
         "prefs": {"intl.accept_languages": "zh-CN,zh"},
     });
+    if let Some(dir) = downloads {
+        options["prefs"]["download.default_directory"] = json!(dir);
+        options["prefs"]["download.prompt_for_download"] = json!(false);
+        options["prefs"]["plugins.always_open_pdf_externally"] = json!(true);
+    }
     if let Some(width) = mobile_width {
         options["mobileEmulation"] =
             json!({"deviceMetrics": {"width": width, "height": 900, "pixelRatio": 1.0}});
@@ -227,10 +243,11 @@ async fn seed_new_holders_certificates(app: &App) {
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_holder_with_a_rare_character_finds_their_certificates_in_chromium() {
-    let app = app().await;
-    seed_new_holders_certificates(&app).await;
+type Serving = tokio::task::JoinHandle<std::io::Result<()>>;
+
+/// The app on a real port: its base URL, the switch that stops it, and the
+/// task serving it.
+async fn serve(app: &App) -> (String, tokio::sync::oneshot::Sender<()>, Serving) {
     let server =
         zhengshu_web::Server::bind(SocketAddr::from(([127, 0, 0, 1], 0)), app.state.clone())
             .await
@@ -240,6 +257,14 @@ async fn a_new_holder_with_a_rare_character_finds_their_certificates_in_chromium
     let serving = tokio::spawn(server.run(async {
         let _ = stopped.await;
     }));
+    (base, stop, serving)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_holder_with_a_rare_character_finds_their_certificates_in_chromium() {
+    let app = app().await;
+    seed_new_holders_certificates(&app).await;
+    let (base, stop, serving) = serve(&app).await;
     let (_driver, port) = start_driver().await;
     let profiles = tempfile::tempdir().unwrap();
 
@@ -527,19 +552,17 @@ async fn the_demo_holder_annotates_downloads_and_withdraws_in_chromium() {
     .await;
     let worker = worker.unwrap();
     zhang(&app).await;
-    let server =
-        zhengshu_web::Server::bind(SocketAddr::from(([127, 0, 0, 1], 0)), app.state.clone())
-            .await
-            .unwrap();
-    let base = format!("http://{}", server.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(server.run(async {
-        let _ = stopped.await;
-    }));
+    let (base, stop, serving) = serve(&app).await;
     let (_driver, port) = start_driver().await;
     let profiles = tempfile::tempdir().unwrap();
     let downloads = tempfile::tempdir().unwrap();
-    let c = browser_with_downloads(port, &profiles.path().join("annotate"), downloads.path()).await;
+    let c = browser_with(
+        port,
+        &profiles.path().join("annotate"),
+        None,
+        Some(downloads.path()),
+    )
+    .await;
     let flow = AssertUnwindSafe(annotation_flow(&c, &base, &app, &worker, downloads.path()))
         .catch_unwind()
         .await;
@@ -549,32 +572,6 @@ async fn the_demo_holder_annotates_downloads_and_withdraws_in_chromium() {
         std::panic::resume_unwind(panic);
     }
     serving.await.unwrap().unwrap();
-}
-
-async fn browser_with_downloads(port: u16, profile: &Path, downloads: &Path) -> Client {
-    let options = json!({
-        "binary": chromium(),
-        "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-quic", "--no-first-run",
-            "--disable-component-update", "--disable-sync", "--lang=zh-CN",
-            "--window-size=1280,1400",
-            format!("--user-data-dir={}", profile.display()),
-        ],
-        "prefs": {
-            "intl.accept_languages": "zh-CN,zh",
-            "download.default_directory": downloads,
-            "download.prompt_for_download": false,
-            "plugins.always_open_pdf_externally": true,
-        },
-    });
-    let mut caps = serde_json::Map::new();
-    caps.insert("goog:chromeOptions".into(), options);
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a Chromium session ({e}): {INSTALL}"))
 }
 
 /// The PDF the browser saved, once complete.
