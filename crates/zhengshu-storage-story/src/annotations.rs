@@ -14,8 +14,9 @@ use crate::{NewHolder, at, certificate, import, seed_reference};
 
 const LEASE: SignedDuration = SignedDuration::from_secs(30);
 
-/// A certificate and its holder; returns (certificate id, holder id).
-async fn seed(s: &dyn Storage) -> (i64, i64) {
+/// Reference data, a certificate (执业药师, issued 2023) and its holder;
+/// returns (certificate id, holder id).
+pub async fn seed_annotatable(s: &dyn Storage) -> (i64, i64) {
     seed_reference(s).await;
     let c = certificate(
         "ZY2024000001",
@@ -40,7 +41,8 @@ async fn seed(s: &dyn Storage) -> (i64, i64) {
     (cert.id, holder)
 }
 
-fn application(cert: i64, holder: i64, on: Day, code: &str) -> NewAnnotation {
+/// An application for 90 days of own use, made at 10:00 China time on `on`.
+pub fn application(cert: i64, holder: i64, on: Day, code: &str) -> NewAnnotation {
     NewAnnotation {
         certificate_id: cert,
         holder_id: holder,
@@ -73,7 +75,7 @@ fn generated(from: Day) -> Generated {
 }
 
 pub async fn annotations_count_against_the_limit(s: &dyn Storage) {
-    let (cert, holder) = seed(s).await;
+    let (cert, holder) = seed_annotatable(s).await;
     let policy = AnnotationPolicy::default();
     let mut ids = Vec::new();
     for (i, day) in [d0(), d0() + 10.days(), d0() + 20.days()]
@@ -150,7 +152,7 @@ pub async fn annotations_count_against_the_limit(s: &dyn Storage) {
 }
 
 pub async fn fifty_simultaneous_applications_make_three(s: &dyn Storage) {
-    let (cert, holder) = seed(s).await;
+    let (cert, holder) = seed_annotatable(s).await;
     let policy = AnnotationPolicy::default();
     let apps: Vec<NewAnnotation> = (0..50)
         .map(|i| application(cert, holder, d0(), &format!("PAR{i:02}")))
@@ -174,7 +176,7 @@ pub async fn fifty_simultaneous_applications_make_three(s: &dyn Storage) {
 }
 
 pub async fn a_lost_lease_cannot_complete(s: &dyn Storage) {
-    let (cert, holder) = seed(s).await;
+    let (cert, holder) = seed_annotatable(s).await;
     let policy = AnnotationPolicy::default();
     let a = s
         .apply_annotation(&application(cert, holder, d0(), "LEASE"), &policy)
@@ -255,7 +257,7 @@ pub async fn a_lost_lease_cannot_complete(s: &dyn Storage) {
 }
 
 pub async fn failed_attempts_wait_then_give_up(s: &dyn Storage) {
-    let (cert, holder) = seed(s).await;
+    let (cert, holder) = seed_annotatable(s).await;
     let policy = AnnotationPolicy::default();
     let a = s
         .apply_annotation(&application(cert, holder, d0(), "FAIL"), &policy)
@@ -317,7 +319,7 @@ pub async fn failed_attempts_wait_then_give_up(s: &dyn Storage) {
 }
 
 pub async fn only_a_ready_valid_annotation_is_withdrawn(s: &dyn Storage) {
-    let (cert, holder) = seed(s).await;
+    let (cert, holder) = seed_annotatable(s).await;
     let policy = AnnotationPolicy::default();
     let a = s
         .apply_annotation(&application(cert, holder, d0(), "WD"), &policy)
