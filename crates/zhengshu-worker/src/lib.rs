@@ -145,17 +145,19 @@ impl Worker {
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
-            let idle = tokio::select! {
+            // Between jobs only: a generation is never cut off half-way.
+            tokio::select! {
                 biased;
                 () = &mut shutdown => return,
-                r = self.run_once() => match r {
-                    Ok(Some(_)) => false,
-                    Ok(None) => true,
-                    Err(e) => {
-                        tracing::error!(worker = %self.config.name, error = %e, "annotation worker");
-                        true
-                    }
-                },
+                () = std::future::ready(()) => {}
+            }
+            let idle = match self.run_once().await {
+                Ok(Some(_)) => false,
+                Ok(None) => true,
+                Err(e) => {
+                    tracing::error!(worker = %self.config.name, error = %e, "annotation worker");
+                    true
+                }
             };
             if idle {
                 tokio::select! {
