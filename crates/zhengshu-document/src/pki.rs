@@ -115,6 +115,17 @@ impl Pki {
     pub fn init(dir: impl AsRef<Path>, bodies: &[(&str, &str)]) -> Result<Pki, DocumentError> {
         let dir = dir.as_ref();
         create_dir(dir)?;
+        // One maker at a time, across threads and processes (a `serve`
+        // and a `worker` starting together on a fresh data directory);
+        // the lock ends when the file is closed.
+        let lock_path = dir.join(".init.lock");
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| io(&lock_path, e))?;
+        lock.lock().map_err(|e| io(&lock_path, e))?;
         create_dir(&dir.join("seals"))?;
         if !dir.join("ca.pem").exists() {
             let key = SigningKey::random(&mut OsRng);

@@ -141,3 +141,35 @@ fn import_refuses_a_key_that_is_not_the_certificates() {
     .unwrap_err();
     assert!(err.to_string().contains("does not belong"), "{err}");
 }
+
+/// Several makers at once on a fresh directory (a server and a worker
+/// starting together) all succeed and end with the same keys.
+#[test]
+fn keys_are_made_once_when_several_start_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let roots: Vec<String> = std::thread::scope(|scope| {
+        let makers: Vec<_> = (0..6)
+            .map(|_| {
+                scope.spawn(|| {
+                    Pki::init(
+                        dir.path(),
+                        &[(
+                            "pharmacist_center",
+                            "国家药品监督管理局执业药师资格认证中心",
+                        )],
+                    )
+                    .expect("init alongside others")
+                    .ca_pem()
+                })
+            })
+            .collect();
+        makers.into_iter().map(|m| m.join().unwrap()).collect()
+    });
+    assert!(roots.windows(2).all(|w| w[0] == w[1]), "one root");
+    let loaded = Pki::load(dir.path()).unwrap();
+    assert_eq!(loaded.ca_pem(), roots[0]);
+    assert_eq!(
+        loaded.codes().collect::<Vec<_>>(),
+        ["ministry", "pharmacist_center"]
+    );
+}
