@@ -77,17 +77,16 @@ pub fn verification_code() -> String {
         .collect()
 }
 
-fn needs_annotation(state: &AppState, c: &Certificate) -> bool {
-    state
-        .policy
-        .needs_annotation(c.data.issue_date, c.body_exempt_before_cutover)
-}
-
 fn refuse_revoked(c: &Certificate) -> Result<(), ApiError> {
     match c.status {
         CertificateStatus::Valid => Ok(()),
         CertificateStatus::Revoked(_) => Err(ApiError::CertificateRevoked),
     }
+}
+
+/// The refusal of a validity that is not 1 to `max` days.
+pub fn days_field_error(max: u16) -> FieldError {
+    FieldError::new("days", "annotation_days").with("max", max)
 }
 
 /// Applies for an annotation of the holder's certificate `certificate_id`.
@@ -100,7 +99,7 @@ pub async fn apply(
 ) -> Result<Annotation, ApiError> {
     let c = views::own_certificate(state, holder, certificate_id).await?;
     refuse_revoked(&c)?;
-    if !needs_annotation(state, &c) {
+    if !views::needs_annotation(state, &c) {
         return Err(ApiError::AnnotationNotNeeded);
     }
     let max = state.policy.max_validity_days;
@@ -110,9 +109,7 @@ pub async fn apply(
         .check_application(scenario, days)
         .map_err(|e| {
             ApiError::Validation(vec![match e {
-                ApplicationError::BadDays { max } => {
-                    FieldError::new("days", "annotation_days").with("max", max)
-                }
+                ApplicationError::BadDays { max } => days_field_error(max),
                 ApplicationError::UnknownScenario => {
                     FieldError::new("scenario", "annotation_scenario")
                 }
@@ -219,7 +216,7 @@ pub async fn certificate_document(
 ) -> Result<Response, ApiError> {
     let c = views::own_certificate(state, holder, certificate_id).await?;
     refuse_revoked(&c)?;
-    if needs_annotation(state, &c) {
+    if views::needs_annotation(state, &c) {
         return Err(ApiError::AnnotationRequired);
     }
     let renderer: Arc<zhengshu_document::Renderer> = state
@@ -229,8 +226,7 @@ pub async fn certificate_document(
     let now = state.clock.now();
     let number = c.data.number.to_string();
     let name = format!("{}-{}-{}.pdf", c.data.name, c.qualification_name, number);
-    let c2 = c.clone();
-    let pdf = tokio::task::spawn_blocking(move || renderer.render(&c2, None, now))
+    let pdf = tokio::task::spawn_blocking(move || renderer.render(&c, None, now))
         .await
         .map_err(|e| ApiError::Internal(format!("render thread: {e}")))?
         .map_err(|e| ApiError::Internal(format!("render: {e}")))?;

@@ -101,6 +101,14 @@ pub struct CertificateDetail {
     pub issuing_body_code: String,
 }
 
+/// Whether `c` must be annotated before it is viewed or downloaded, under
+/// the configured policy.
+pub fn needs_annotation(state: &AppState, c: &Certificate) -> bool {
+    state
+        .policy
+        .needs_annotation(c.data.issue_date, c.body_exempt_before_cutover)
+}
+
 pub fn summary(state: &AppState, c: &Certificate) -> CertificateSummary {
     let (status, revoked_at, revocation_reason) = match &c.status {
         CertificateStatus::Valid => (Status::Valid, None, None),
@@ -119,9 +127,7 @@ pub fn summary(state: &AppState, c: &Certificate) -> CertificateSummary {
         status,
         revoked_at,
         revocation_reason,
-        needs_annotation: state
-            .policy
-            .needs_annotation(c.data.issue_date, c.body_exempt_before_cutover),
+        needs_annotation: needs_annotation(state, c),
     }
 }
 

@@ -17,7 +17,7 @@ use super::{Chrome, path_id, render};
 use crate::AppState;
 use crate::annotate;
 use crate::api::Disposition;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::i18n::{Arg, Lang};
 use crate::session::{Csrf, CsrfForm, PageHolder};
 use crate::views;
@@ -144,27 +144,20 @@ async fn apply(
     CsrfForm(f): CsrfForm<ApplyForm>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
-    let days = match f.days.trim() {
-        "" => None,
+    let applied = match f.days.trim() {
+        "" => annotate::apply(&state, &h, id, &f.scenario, None).await,
         d => match d.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                let max = state.policy.max_validity_days;
-                let e = ApiError::Validation(vec![
-                    FieldError::new("days", "annotation_days").with("max", max),
-                ]);
-                let filled = Filled {
-                    scenario: f.scenario,
-                    days: f.days,
-                };
-                return form_page(&state, lang, &csrf, &h, id, Some(filled), Some(&e)).await;
-            }
+            Ok(days) => annotate::apply(&state, &h, id, &f.scenario, Some(days)).await,
+            Err(_) => Err(ApiError::Validation(vec![annotate::days_field_error(
+                state.policy.max_validity_days,
+            )])),
         },
     };
-    match annotate::apply(&state, &h, id, &f.scenario, days).await {
+    match applied {
         Ok(_) => {
             Ok(Redirect::to(&format!("/certificates/{id}/download?done=applied")).into_response())
         }
+        // Refusals the holder can act on: the form again, as typed.
         Err(
             e @ (ApiError::Validation(_)
             | ApiError::AnnotationLimit { .. }
