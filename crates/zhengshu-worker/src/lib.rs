@@ -79,7 +79,6 @@ pub struct Worker {
     storage: Arc<dyn Storage>,
     renderer: Arc<Renderer>,
     clock: Arc<dyn Clock>,
-    policy: Arc<AnnotationPolicy>,
     config: WorkerConfig,
     wake: Arc<Notify>,
 }
@@ -89,14 +88,12 @@ impl Worker {
         storage: Arc<dyn Storage>,
         renderer: Arc<Renderer>,
         clock: Arc<dyn Clock>,
-        policy: Arc<AnnotationPolicy>,
         config: WorkerConfig,
     ) -> Self {
         Self {
             storage,
             renderer,
             clock,
-            policy,
             config,
             wake: Arc::new(Notify::new()),
         }
@@ -256,11 +253,6 @@ impl Worker {
                 }
             }
         })
-    }
-
-    /// The policy the worker was given.
-    pub fn policy(&self) -> &AnnotationPolicy {
-        &self.policy
     }
 }
 

@@ -53,13 +53,7 @@ async fn setup(config: WorkerConfig) -> Setup {
     let (cert, holder) = seed_annotatable(&*store).await;
     // 2024-05-01 10:00 in Shanghai.
     let clock = FixedClock::new("2024-05-01T02:00:00Z".parse().unwrap());
-    let worker = Worker::new(
-        store.clone(),
-        renderer(),
-        Arc::new(clock.clone()),
-        Arc::new(AnnotationPolicy::default()),
-        config,
-    );
+    let worker = Worker::new(store.clone(), renderer(), Arc::new(clock.clone()), config);
     Setup {
         store,
         clock,

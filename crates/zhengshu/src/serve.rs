@@ -28,7 +28,6 @@ fn worker(
         storage,
         renderer,
         clock,
-        Arc::new(config.annotation.clone()),
         WorkerConfig {
             name: format!("worker-{}", std::process::id()),
             lease: SignedDuration::from_secs(i64::from(w.lease_secs)),

@@ -543,7 +543,6 @@ async fn the_demo_holder_annotates_downloads_and_withdraws_in_chromium() {
             s.storage.clone(),
             renderer(),
             s.clock.clone(),
-            s.policy.clone(),
             zhengshu_worker::WorkerConfig::default(),
         );
         s.workers = Some(w.waker());

@@ -61,7 +61,6 @@ impl App {
                 .clone()
                 .expect("an app made by documents_app"),
             Arc::new(self.clock.clone()),
-            self.state.policy.clone(),
             zhengshu_worker::WorkerConfig::default(),
         )
     }
