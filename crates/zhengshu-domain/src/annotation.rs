@@ -105,18 +105,20 @@ impl AnnotationPolicy {
 
     /// The limit: counting back from `today` (inclusive), within
     /// `window_days` days a certificate may have at most `max_in_window`
-    /// annotations. `applied_on` are the application days of the
-    /// certificate's annotations that count (withdrawn ones do, failed ones
-    /// don't). A refusal names the first day a new application is possible.
+    /// annotations. `applications` are the application day and state of
+    /// the certificate's annotations (any, or only those inside the window);
+    /// which of them count is [`AnnotationState::counts_toward_limit`]. A
+    /// refusal names the first day a new application is possible.
     pub fn check_limit(
         &self,
-        applied_on: impl IntoIterator<Item = Day>,
+        applications: impl IntoIterator<Item = (Day, AnnotationState)>,
         today: Day,
     ) -> Result<(), LimitReached> {
         let first_day = self.window_start(today);
-        let mut inside: Vec<Day> = applied_on
+        let mut inside: Vec<Day> = applications
             .into_iter()
-            .filter(|d| *d >= first_day && *d <= today)
+            .filter(|(d, state)| state.counts_toward_limit() && *d >= first_day && *d <= today)
+            .map(|(d, _)| d)
             .collect();
         let max = usize::from(self.max_in_window);
         if inside.len() < max {
@@ -177,6 +179,15 @@ impl AnnotationState {
         ]
         .into_iter()
         .find(|st| st.code() == s)
+    }
+
+    /// Whether an annotation in this state counts against the limit of
+    /// annotations in a window: every one the holder obtained or is about
+    /// to obtain does — generating, ready, expired, and withdrawn (ending
+    /// one early does not give the holder another) — but a failed one does
+    /// not, since the holder never got a document.
+    pub fn counts_toward_limit(self) -> bool {
+        !matches!(self, AnnotationState::Failed)
     }
 
     /// The state on `today` of an annotation stored as `self`: a ready one
@@ -355,7 +366,10 @@ mod tests {
             let clock = clock_at(plus(d, new_on), 12, 0);
             let today = clock.today();
             assert_eq!(today, plus(d, new_on), "{desc}: clock day");
-            let applied: Vec<Day> = earlier.iter().map(|&n| plus(d, n)).collect();
+            let applied: Vec<(Day, AnnotationState)> = earlier
+                .iter()
+                .map(|&n| (plus(d, n), AnnotationState::Ready))
+                .collect();
             let expected = match refused_until {
                 None => Ok(()),
                 Some(n) => Err(LimitReached {
@@ -364,6 +378,62 @@ mod tests {
             };
             assert_eq!(p.check_limit(applied, today), expected, "{desc}");
         }
+    }
+
+    #[test]
+    fn which_annotations_count_against_the_limit() {
+        use AnnotationState::{Expired, Failed, Generating, Ready, Withdrawn};
+        let p = AnnotationPolicy::default();
+        let d = date(2024, 1, 1);
+        let today = plus(d, 10);
+        // (description, states of three earlier applications on D, D+1, D+2,
+        // expected: Ok or the first possible day)
+        let refused = Err(LimitReached {
+            next_possible_on: plus(d, 90),
+        });
+        let rows: &[(&str, [AnnotationState; 3], Result<(), LimitReached>)] = &[
+            ("three ready count", [Ready, Ready, Ready], refused),
+            ("withdrawn counts", [Withdrawn, Ready, Ready], refused),
+            ("expired counts", [Expired, Ready, Ready], refused),
+            (
+                "one being generated counts",
+                [Ready, Ready, Generating],
+                refused,
+            ),
+            ("failed does not count", [Failed, Ready, Ready], Ok(())),
+            (
+                "only failed ones: nothing counts",
+                [Failed, Failed, Failed],
+                Ok(()),
+            ),
+            (
+                "withdrawn, expired and generating together count",
+                [Withdrawn, Expired, Generating],
+                refused,
+            ),
+        ];
+        for (desc, states, expected) in rows {
+            let applications = states
+                .iter()
+                .enumerate()
+                .map(|(i, st)| (plus(d, i as i64), *st));
+            assert_eq!(&p.check_limit(applications, today), expected, "{desc}");
+        }
+        // A failed one does not push the next possible day either: with
+        // D failed and D+1..D+3 ready, the window frees up when D+1 leaves.
+        let applications = [
+            (d, Failed),
+            (plus(d, 1), Ready),
+            (plus(d, 2), Ready),
+            (plus(d, 3), Ready),
+        ];
+        assert_eq!(
+            p.check_limit(applications, today),
+            Err(LimitReached {
+                next_possible_on: plus(d, 91),
+            }),
+            "a failed annotation is not the one that leaves the window"
+        );
     }
 
     #[test]
@@ -659,14 +729,21 @@ mod tests {
                 state,
                 "{desc}: state"
             );
-            assert_eq!(p.check_limit(three, clock.today()), limit, "{desc}: limit");
+            assert_eq!(
+                p.check_limit(three.map(|d| (d, AnnotationState::Ready)), clock.today()),
+                limit,
+                "{desc}: limit"
+            );
         }
 
         // The same clock moved across local midnight by two minutes.
         let clock = clock_at(last_day, 23, 59);
         assert_eq!(clock.now(), utc("2024-03-31T15:59:00Z"));
         assert_eq!(clock.today(), last_day);
-        assert_eq!(p.check_limit(three, clock.today()), refused);
+        assert_eq!(
+            p.check_limit(three.map(|d| (d, AnnotationState::Ready)), clock.today()),
+            refused
+        );
         clock.advance(jiff::SignedDuration::from_mins(2));
         assert_eq!(clock.now(), utc("2024-03-31T16:01:00Z"));
         assert_eq!(clock.today(), date(2024, 4, 1));
@@ -674,6 +751,9 @@ mod tests {
             AnnotationState::Ready.on(Some(until), clock.today()),
             AnnotationState::Expired
         );
-        assert_eq!(p.check_limit(three, clock.today()), Ok(()));
+        assert_eq!(
+            p.check_limit(three.map(|d| (d, AnnotationState::Ready)), clock.today()),
+            Ok(())
+        );
     }
 }

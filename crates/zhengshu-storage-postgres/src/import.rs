@@ -1,50 +1,39 @@
-//! Import transactions on PostgreSQL: each batch is one `INSERT … SELECT
-//! FROM UNNEST(…)` of column arrays that skips existing numbers, and
-//! audited per-row updates when asked.
+//! Bulk insertion on PostgreSQL: each batch is one `INSERT … SELECT FROM
+//! UNNEST(…)` of column arrays that skips existing numbers.
 
 use std::collections::HashSet;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sqlx::{AssertSqlSafe, Postgres, Transaction};
-use zhengshu_domain::{Actor, NewAuditEvent, NewCertificate};
-use zhengshu_storage::columns::ms;
-use zhengshu_storage::rows::CertificateRow;
-use zhengshu_storage::{IdVault, ImportTx, Result, RowOutcome, update_event};
+use sqlx::PgConnection;
+use zhengshu_domain::NewCertificate;
+use zhengshu_storage::{IdVault, Result};
+use zhengshu_storage_sql::rows::{day_text, ms};
+use zhengshu_storage_sql::{BulkInsert, map_err};
 
-use crate::{CERTIFICATE_SELECT, insert_audit, map_err};
+use crate::PgDialect;
 
-pub(crate) struct PgImport {
-    tx: Transaction<'static, Postgres>,
-    vault: IdVault,
-    actor: Actor,
-}
-
-impl PgImport {
-    pub(crate) fn new(tx: Transaction<'static, Postgres>, vault: IdVault, actor: Actor) -> Self {
-        Self { tx, vault, actor }
-    }
-}
-
-fn day(d: Option<zhengshu_domain::Day>) -> Option<String> {
-    d.map(|d| d.to_string())
-}
+/// Needs no state of its own.
+#[derive(Debug)]
+pub struct PgBulk;
 
 #[async_trait]
-impl ImportTx for PgImport {
-    async fn write(
+impl BulkInsert<PgDialect> for PgBulk {
+    async fn begin(_conn: &mut PgConnection) -> Result<Self> {
+        Ok(PgBulk)
+    }
+
+    async fn insert(
         &mut self,
+        conn: &mut PgConnection,
         rows: &[NewCertificate],
-        update: bool,
+        vault: &IdVault,
         at: Timestamp,
-    ) -> Result<Vec<RowOutcome>> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
+    ) -> Result<HashSet<String>> {
         let col =
             |f: &dyn Fn(&NewCertificate) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
-        let sealed: Vec<_> = rows.iter().map(|r| self.vault.seal(&r.id)).collect();
-        let inserted: HashSet<String> = sqlx::query_scalar(
+        let sealed: Vec<_> = rows.iter().map(|r| vault.seal(&r.id)).collect();
+        let inserted = sqlx::query_scalar(
             "INSERT INTO certificates (number, management_number, name, sex, birth_date, id_type, \
              id_cipher, id_index, qualification_code, category, specialty, level, approval_date, \
              issue_date, photo, created_at_ms, updated_at_ms) \
@@ -59,7 +48,7 @@ impl ImportTx for PgImport {
         .bind(col(&|r| r.management_number.clone()))
         .bind(col(&|r| Some(r.name.as_str().to_owned())))
         .bind(col(&|r| r.sex.map(|s| s.code().to_owned())))
-        .bind(col(&|r| day(r.birth_date)))
+        .bind(col(&|r| day_text(r.birth_date)))
         .bind(col(&|r| Some(r.id.id_type.code().to_owned())))
         .bind(sealed.iter().map(|s| s.cipher.clone()).collect::<Vec<_>>())
         .bind(sealed.iter().map(|s| s.index.clone()).collect::<Vec<_>>())
@@ -67,84 +56,19 @@ impl ImportTx for PgImport {
         .bind(col(&|r| r.category.clone()))
         .bind(col(&|r| r.specialty.clone()))
         .bind(col(&|r| r.level.clone()))
-        .bind(col(&|r| day(r.approval_date)))
+        .bind(col(&|r| day_text(r.approval_date)))
         .bind(col(&|r| Some(r.issue_date.to_string())))
         .bind(col(&|r| r.photo.clone()))
         .bind(ms(at))
-        .fetch_all(&mut *self.tx)
+        .fetch_all(conn)
         .await
-        .map_err(map_err)?
+        .map_err(map_err::<PgDialect>)?
         .into_iter()
         .collect();
-
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            if inserted.contains(r.number.as_str()) {
-                out.push(RowOutcome::Inserted);
-            } else if !update {
-                out.push(RowOutcome::Exists);
-            } else {
-                out.push(self.update_one(r, at).await?);
-            }
-        }
-        Ok(out)
+        Ok(inserted)
     }
 
-    async fn audit(&mut self, event: &NewAuditEvent, at: Timestamp) -> Result<()> {
-        insert_audit(&mut *self.tx, event, at).await.map(|_| ())
-    }
-
-    async fn commit(self: Box<Self>) -> Result<()> {
-        self.tx.commit().await.map_err(map_err)
-    }
-
-    async fn rollback(self: Box<Self>) -> Result<()> {
-        self.tx.rollback().await.map_err(map_err)
-    }
-}
-
-impl PgImport {
-    async fn update_one(&mut self, r: &NewCertificate, at: Timestamp) -> Result<RowOutcome> {
-        let before = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(format!(
-            "{CERTIFICATE_SELECT}WHERE c.number = $1 FOR UPDATE OF c"
-        )))
-        .bind(r.number.as_str())
-        .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)?
-        .into_certificate(&self.vault)?;
-        if before.data == *r {
-            return Ok(RowOutcome::Unchanged);
-        }
-        let sealed = self.vault.seal(&r.id);
-        sqlx::query(
-            "UPDATE certificates SET management_number = $1, name = $2, sex = $3, \
-             birth_date = $4::date, id_type = $5, id_cipher = $6, id_index = $7, \
-             qualification_code = $8, category = $9, specialty = $10, level = $11, \
-             approval_date = $12::date, issue_date = $13::date, photo = $14, updated_at_ms = $15 \
-             WHERE number = $16",
-        )
-        .bind(&r.management_number)
-        .bind(r.name.as_str())
-        .bind(r.sex.map(|s| s.code()))
-        .bind(day(r.birth_date))
-        .bind(r.id.id_type.code())
-        .bind(sealed.cipher)
-        .bind(sealed.index)
-        .bind(r.qualification.as_str())
-        .bind(&r.category)
-        .bind(&r.specialty)
-        .bind(&r.level)
-        .bind(day(r.approval_date))
-        .bind(r.issue_date.to_string())
-        .bind(&r.photo)
-        .bind(ms(at))
-        .bind(r.number.as_str())
-        .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
-        let event = update_event(&before.data, r, &self.actor);
-        insert_audit(&mut *self.tx, &event, at).await?;
-        Ok(RowOutcome::Updated)
+    async fn finish(&mut self, _conn: &mut PgConnection) -> Result<()> {
+        Ok(())
     }
 }

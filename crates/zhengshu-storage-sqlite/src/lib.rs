@@ -1,51 +1,58 @@
 //! The embedded SQLite backend of [`zhengshu_storage::Storage`]: one
 //! database file in WAL mode, migrations embedded from `migrations/`. It is
-//! the default engine; one process owns the file.
+//! the default engine; one process owns the file. The statements are
+//! `zhengshu-storage-sql`'s; this crate is the [`SqliteDialect`]: how to
+//! connect, that every write transaction takes the write lock up front
+//! (`BEGIN IMMEDIATE`, so applications and claims run one at a time), unique
+//! violations by the columns SQLite names, the dump, and bulk insertion.
 #![forbid(unsafe_code)]
 
-mod annotations;
 mod import;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use jiff::{SignedDuration, Timestamp};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
+    SqliteSynchronous,
+};
 // Dynamic SQL here is assembled from constants and table names read from
 // the schema, never from input; `AssertSqlSafe` records that.
-use sqlx::{AssertSqlSafe, Row, SqlitePool};
-use zhengshu_domain::{
-    Actor, Annotation, AnnotationPolicy, AuditEvent, Certificate, CertificateNumber, Day, Holder,
-    HolderName, IdDocument, IssuingBody, LimitReached, NewAnnotation, NewAuditEvent,
-    QualificationType, Revocation, TermsVersion, Username,
-};
-use zhengshu_storage::columns::{ms, timestamp};
-use zhengshu_storage::rows::{
-    AuditRow, BodyRow, CERTIFICATE_COLUMNS, CertificateRow, HOLDER_COLUMNS, HolderRow,
-    QualificationRow, SESSION_COLUMNS, SessionRow, TermsRow,
-};
-use zhengshu_storage::{
-    Conflict, Generated, IdVault, ImportTx, Job, LoginFailures, NewHolder, NewSession, Result,
-    Retry, SessionRecord, Storage, StorageError,
-};
+use sqlx::{AssertSqlSafe, Row, Sqlite, SqlitePool, Transaction};
+use zhengshu_storage::{Conflict, Result, StorageError};
+use zhengshu_storage_sql::{Dialect, SqlStore, map_err};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The SQLite store.
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
-    vault: IdVault,
-}
+pub type SqliteStore = SqlStore<SqliteDialect>;
 
-const CERTIFICATE_FROM: &str = " FROM certificates c \
-     JOIN qualification_types q ON q.code = c.qualification_code \
-     JOIN issuing_bodies b ON b.code = q.body_code ";
+/// What SQLite does its own way.
+#[derive(Debug, Clone, Copy)]
+pub struct SqliteDialect;
 
-impl SqliteStore {
+#[async_trait]
+impl Dialect for SqliteDialect {
+    type Db = Sqlite;
+    type Bulk = import::SqliteBulk;
+
+    const NAME: &'static str = "sqlite";
+    const CERTIFICATE_SELECT: &'static str = "SELECT c.id, c.number, c.management_number, \
+         c.name, c.sex, c.birth_date, c.id_type, c.id_cipher, c.qualification_code, c.category, \
+         c.specialty, c.level, c.approval_date, c.issue_date, c.photo, c.revoked_at_ms, \
+         c.revocation_reason, q.name AS qualification_name, b.code AS body_code, \
+         b.name AS body_name, b.exempt_before_cutover \
+         FROM certificates c JOIN qualification_types q ON q.code = c.qualification_code \
+         JOIN issuing_bodies b ON b.code = q.body_code ";
+    // The write transaction holds the database's write lock already.
+    const LOCK_CERTIFICATE: Option<&'static str> = None;
+    const SKIP_LOCKED: &'static str = "";
+    const LOCK_SELECTED: &'static str = "";
+    const DATE_PARAM: &'static str = "";
+
     /// Opens (creating if missing) the database at a `sqlite://PATH` URL.
-    pub async fn connect(url: &str, vault: IdVault) -> Result<Self> {
+    async fn connect(url: &str) -> Result<SqlitePool> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(StorageError::other)?
             .create_if_missing(true)
@@ -53,100 +60,38 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
+        SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(map_err)?;
-        Ok(Self { pool, vault })
+            .map_err(map_err::<Self>)
     }
 
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-}
-
-/// Maps SQLite errors; unique violations by the constraint's columns, the
-/// only name SQLite reports.
-pub(crate) fn map_err(e: sqlx::Error) -> StorageError {
-    match &e {
-        sqlx::Error::RowNotFound => StorageError::NotFound,
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            let m = db.message();
-            let which = if m.contains("holders.username") {
-                Conflict::Username
-            } else if m.contains("holders.id_index") {
-                Conflict::IdDocument
-            } else if m.contains("certificates.number") {
-                Conflict::CertificateNumber
-            } else if m.contains("terms_acceptances") {
-                Conflict::TermsAccepted
-            } else {
-                Conflict::Other(m.to_owned())
-            };
-            StorageError::Conflict(which)
-        }
-        _ => StorageError::other(e),
-    }
-}
-
-pub(crate) async fn insert_audit<'e, E>(
-    exec: E,
-    event: &NewAuditEvent,
-    at: Timestamp,
-) -> Result<i64>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
-{
-    sqlx::query_scalar(
-        "INSERT INTO audit_events (at_ms, actor, action, subject, before_json, after_json) \
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(ms(at))
-    .bind(event.actor.label())
-    .bind(&event.action)
-    .bind(&event.subject)
-    .bind(&event.before)
-    .bind(&event.after)
-    .fetch_one(exec)
-    .await
-    .map_err(map_err)
-}
-
-#[async_trait]
-impl Storage for SqliteStore {
-    fn backend(&self) -> &'static str {
-        "sqlite"
+    async fn migrate(pool: &SqlitePool) -> Result<()> {
+        MIGRATOR.run(pool).await.map_err(StorageError::other)
     }
 
-    #[tracing::instrument(skip(self))]
-    async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await.map_err(StorageError::other)
-    }
-
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
+    async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>> {
+        pool.begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(map_err)?;
-        Ok(())
+            .map_err(map_err::<Self>)
     }
 
-    async fn dump(&self) -> Result<String> {
+    async fn dump(pool: &SqlitePool) -> Result<String> {
         let tables: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
              AND name NOT LIKE '_sqlx%' ORDER BY name",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await
-        .map_err(map_err)?;
+        .map_err(map_err::<Self>)?;
         let mut out = String::new();
         for t in tables {
             let cols: Vec<String> =
                 sqlx::query(AssertSqlSafe(format!("PRAGMA table_info(\"{t}\")")))
-                    .fetch_all(&self.pool)
+                    .fetch_all(pool)
                     .await
-                    .map_err(map_err)?
+                    .map_err(map_err::<Self>)?
                     .iter()
                     .map(|r| r.get::<String, _>("name"))
                     .collect();
@@ -159,9 +104,9 @@ impl Storage for SqliteStore {
             let rows: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
                 "SELECT {expr} FROM \"{t}\" ORDER BY rowid"
             )))
-            .fetch_all(&self.pool)
+            .fetch_all(pool)
             .await
-            .map_err(map_err)?;
+            .map_err(map_err::<Self>)?;
             for r in rows {
                 out.push_str(&r);
                 out.push('\n');
@@ -170,418 +115,23 @@ impl Storage for SqliteStore {
         Ok(out)
     }
 
-    async fn put_issuing_body(&self, body: &IssuingBody) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO issuing_bodies (code, name, exempt_before_cutover) VALUES (?, ?, ?) \
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
-             exempt_before_cutover = excluded.exempt_before_cutover",
-        )
-        .bind(body.code.as_str())
-        .bind(&body.name)
-        .bind(body.exempt_before_cutover)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn issuing_bodies(&self) -> Result<Vec<IssuingBody>> {
-        sqlx::query_as::<_, BodyRow>(
-            "SELECT code, name, exempt_before_cutover FROM issuing_bodies ORDER BY code",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .into_iter()
-        .map(IssuingBody::try_from)
-        .collect()
-    }
-
-    async fn put_qualification_type(&self, q: &QualificationType) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO qualification_types (code, name, body_code, in_scope, years_from, years_to) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
-             body_code = excluded.body_code, in_scope = excluded.in_scope, \
-             years_from = excluded.years_from, years_to = excluded.years_to",
-        )
-        .bind(q.code.as_str())
-        .bind(&q.name)
-        .bind(q.body.as_str())
-        .bind(q.in_scope)
-        .bind(i32::from(q.years_from))
-        .bind(q.years_to.map(i32::from))
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn qualification_types(&self) -> Result<Vec<QualificationType>> {
-        sqlx::query_as::<_, QualificationRow>(
-            "SELECT code, name, body_code, in_scope, years_from, years_to \
-             FROM qualification_types ORDER BY code",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .into_iter()
-        .map(QualificationType::try_from)
-        .collect()
-    }
-
-    async fn begin_import(&self, actor: &Actor) -> Result<Box<dyn ImportTx>> {
-        let tx = self.pool.begin().await.map_err(map_err)?;
-        Ok(Box::new(
-            import::SqliteImport::begin(tx, self.vault.clone(), actor.clone()).await?,
-        ))
-    }
-
-    async fn certificate(&self, id: i64) -> Result<Certificate> {
-        let sql = format!("SELECT {CERTIFICATE_COLUMNS}{CERTIFICATE_FROM}WHERE c.id = ?");
-        sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?
-            .into_certificate(&self.vault)
-    }
-
-    async fn certificate_by_number(&self, number: &CertificateNumber) -> Result<Certificate> {
-        let sql = format!("SELECT {CERTIFICATE_COLUMNS}{CERTIFICATE_FROM}WHERE c.number = ?");
-        sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
-            .bind(number.as_str())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?
-            .into_certificate(&self.vault)
-    }
-
-    async fn certificates_of(
-        &self,
-        id: &IdDocument,
-        name: &HolderName,
-    ) -> Result<Vec<Certificate>> {
-        let sql = format!(
-            "SELECT {CERTIFICATE_COLUMNS}{CERTIFICATE_FROM}\
-             WHERE c.id_index = ? AND c.id_type = ? AND c.name = ? \
-             ORDER BY c.issue_date DESC, c.id"
-        );
-        sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
-            .bind(self.vault.blind_index(id))
-            .bind(id.id_type.code())
-            .bind(name.as_str())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .into_iter()
-            .map(|r| r.into_certificate(&self.vault))
-            .collect()
-    }
-
-    async fn count_certificates(&self) -> Result<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM certificates")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)
-    }
-
-    async fn revoke_certificate(
-        &self,
-        number: &CertificateNumber,
-        revocation: &Revocation,
-        actor: &Actor,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let done = sqlx::query(
-            "UPDATE certificates SET revoked_at_ms = ?, revocation_reason = ?, updated_at_ms = ? \
-             WHERE number = ? AND revoked_at_ms IS NULL",
-        )
-        .bind(ms(revocation.at))
-        .bind(&revocation.reason)
-        .bind(ms(revocation.at))
-        .bind(number.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM certificates WHERE number = ?")
-                    .bind(number.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-            return Err(match exists {
-                Some(_) => StorageError::Conflict(Conflict::AlreadyRevoked),
-                None => StorageError::NotFound,
-            });
+    /// SQLite names a unique constraint by its columns only.
+    fn conflict(e: &dyn sqlx::error::DatabaseError) -> Conflict {
+        let m = e.message();
+        if m.contains("holders.username") {
+            Conflict::Username
+        } else if m.contains("holders.id_index") {
+            Conflict::IdDocument
+        } else if m.contains("certificates.number") {
+            Conflict::CertificateNumber
+        } else if m.contains("terms_acceptances") {
+            Conflict::TermsAccepted
+        } else {
+            Conflict::Other(m.to_owned())
         }
-        let event = zhengshu_storage::revocation_event(number, revocation, actor);
-        insert_audit(&mut *tx, &event, revocation.at).await?;
-        tx.commit().await.map_err(map_err)
     }
 
-    async fn create_holder(&self, holder: &NewHolder, at: Timestamp) -> Result<i64> {
-        let sealed = self.vault.seal(&holder.id_document);
-        sqlx::query_scalar(
-            "INSERT INTO holders (username, name, id_type, id_cipher, id_index, password_hash, \
-             created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(holder.username.as_str())
-        .bind(holder.name.as_str())
-        .bind(holder.id_document.id_type.code())
-        .bind(sealed.cipher)
-        .bind(sealed.index)
-        .bind(&holder.password_hash)
-        .bind(ms(at))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)
-    }
-
-    async fn holder(&self, id: i64) -> Result<Holder> {
-        let sql = format!("SELECT {HOLDER_COLUMNS} FROM holders h WHERE h.id = ?");
-        sqlx::query_as::<_, HolderRow>(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?
-            .into_holder(&self.vault)
-    }
-
-    async fn holder_by_username(&self, username: &Username) -> Result<Holder> {
-        let sql = format!("SELECT {HOLDER_COLUMNS} FROM holders h WHERE h.username = ?");
-        sqlx::query_as::<_, HolderRow>(AssertSqlSafe(sql))
-            .bind(username.as_str())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?
-            .into_holder(&self.vault)
-    }
-
-    async fn publish_terms(&self, text: &str, at: Timestamp) -> Result<TermsVersion> {
-        sqlx::query_as::<_, TermsRow>(
-            "INSERT INTO terms_versions (version, text, published_at_ms) \
-             SELECT COALESCE(MAX(version), 0) + 1, ?, ? FROM terms_versions \
-             RETURNING version, text, published_at_ms",
-        )
-        .bind(text)
-        .bind(ms(at))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)?
-        .try_into()
-    }
-
-    async fn current_terms(&self) -> Result<Option<TermsVersion>> {
-        sqlx::query_as::<_, TermsRow>(
-            "SELECT version, text, published_at_ms FROM terms_versions ORDER BY version DESC LIMIT 1",
-        )
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err)?
-        .map(TermsVersion::try_from)
-        .transpose()
-    }
-
-    async fn accept_terms(&self, holder: i64, version: i32, at: Timestamp) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO terms_acceptances (holder_id, version, accepted_at_ms) VALUES (?, ?, ?) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(holder)
-        .bind(version)
-        .bind(ms(at))
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn create_session(&self, session: &NewSession, at: Timestamp) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, holder_id, kind, created_at_ms, last_seen_ms, \
-             expires_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&session.token_hash)
-        .bind(session.holder_id)
-        .bind(session.kind.code())
-        .bind(ms(at))
-        .bind(ms(at))
-        .bind(ms(session.expires_at))
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn session(&self, token_hash: &[u8], now: Timestamp) -> Result<SessionRecord> {
-        sqlx::query_as::<_, SessionRow>(AssertSqlSafe(format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = ? AND expires_at_ms > ?"
-        )))
-        .bind(token_hash)
-        .bind(ms(now))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)?
-        .try_into()
-    }
-
-    async fn touch_session(
-        &self,
-        token_hash: &[u8],
-        at: Timestamp,
-        expires_at: Timestamp,
-    ) -> Result<()> {
-        sqlx::query("UPDATE sessions SET last_seen_ms = ?, expires_at_ms = ? WHERE token_hash = ?")
-            .bind(ms(at))
-            .bind(ms(expires_at))
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn record_login_failure(&self, keys: &[String], at: Timestamp) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        for key in keys {
-            sqlx::query("INSERT INTO login_failures (throttle_key, at_ms) VALUES (?, ?)")
-                .bind(key)
-                .bind(ms(at))
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-        }
-        tx.commit().await.map_err(map_err)
-    }
-
-    async fn login_failures(&self, key: &str, since: Timestamp) -> Result<LoginFailures> {
-        let (count, earliest): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), MIN(at_ms) FROM login_failures WHERE throttle_key = ? AND at_ms >= ?",
-        )
-        .bind(key)
-        .bind(ms(since))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(LoginFailures {
-            count,
-            earliest: earliest.map(timestamp).transpose()?,
-        })
-    }
-
-    async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE throttle_key = ?")
-            .bind(key)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn purge_expired(&self, now: Timestamp, failures_before: Timestamp) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE expires_at_ms <= ?")
-            .bind(ms(now))
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        sqlx::query("DELETE FROM login_failures WHERE at_ms < ?")
-            .bind(ms(failures_before))
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn apply_annotation(
-        &self,
-        new: &NewAnnotation,
-        policy: &AnnotationPolicy,
-    ) -> Result<Result<Annotation, LimitReached>> {
-        annotations::apply(&self.pool, new, policy).await
-    }
-
-    async fn annotation(&self, id: i64) -> Result<Annotation> {
-        annotations::fetch(&self.pool, id).await
-    }
-
-    async fn annotations_of(&self, certificate_id: i64) -> Result<Vec<Annotation>> {
-        annotations::of_certificate(&self.pool, certificate_id).await
-    }
-
-    async fn withdraw_annotation(
-        &self,
-        id: i64,
-        today: Day,
-        actor: &Actor,
-        at: Timestamp,
-    ) -> Result<Annotation> {
-        annotations::withdraw(&self.pool, id, today, actor, at).await
-    }
-
-    async fn annotation_document(&self, id: i64) -> Result<Vec<u8>> {
-        annotations::document(&self.pool, id).await
-    }
-
-    async fn claim_job(
-        &self,
-        worker: &str,
-        now: Timestamp,
-        lease: SignedDuration,
-    ) -> Result<Option<Job>> {
-        annotations::claim(&self.pool, worker, now, lease).await
-    }
-
-    async fn complete_job(
-        &self,
-        job: &Job,
-        worker: &str,
-        generated: &Generated,
-        at: Timestamp,
-    ) -> Result<bool> {
-        annotations::complete(&self.pool, job, worker, generated, at).await
-    }
-
-    async fn fail_job(
-        &self,
-        job: &Job,
-        worker: &str,
-        error: &str,
-        retry: Retry,
-        at: Timestamp,
-    ) -> Result<bool> {
-        annotations::fail(&self.pool, job, worker, error, retry, at).await
-    }
-
-    async fn pending_jobs(&self) -> Result<i64> {
-        annotations::pending(&self.pool).await
-    }
-
-    async fn record_audit(&self, event: &NewAuditEvent, at: Timestamp) -> Result<i64> {
-        insert_audit(&self.pool, event, at).await
-    }
-
-    async fn audit_events(&self, subject: Option<&str>, limit: i64) -> Result<Vec<AuditEvent>> {
-        sqlx::query_as::<_, AuditRow>(
-            "SELECT id, at_ms, actor, action, subject, before_json, after_json FROM audit_events \
-             WHERE (?1 IS NULL OR subject = ?1) ORDER BY id DESC LIMIT ?2",
-        )
-        .bind(subject)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?
-        .into_iter()
-        .map(AuditEvent::try_from)
-        .collect()
+    fn rows_affected(done: &SqliteQueryResult) -> u64 {
+        done.rows_affected()
     }
 }

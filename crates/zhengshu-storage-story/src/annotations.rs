@@ -14,6 +14,20 @@ use crate::{NewHolder, at, certificate, import, seed_reference};
 
 const LEASE: SignedDuration = SignedDuration::from_secs(30);
 
+/// Applies, with the limit's refusal told apart from the errors that must
+/// not happen.
+pub async fn apply(
+    s: &dyn Storage,
+    new: &NewAnnotation,
+    policy: &AnnotationPolicy,
+) -> Result<Result<Annotation, LimitReached>, StorageError> {
+    match s.apply_annotation(new, policy).await {
+        Ok(a) => Ok(Ok(a)),
+        Err(StorageError::LimitReached(limit)) => Ok(Err(limit)),
+        Err(e) => Err(e),
+    }
+}
+
 /// Reference data, a certificate (执业药师, issued 2023) and its holder;
 /// returns (certificate id, holder id).
 pub async fn seed_annotatable(s: &dyn Storage) -> (i64, i64) {
@@ -82,14 +96,14 @@ pub async fn annotations_count_against_the_limit(s: &dyn Storage) {
         .into_iter()
         .enumerate()
     {
-        let a = s
-            .apply_annotation(
-                &application(cert, holder, day, &format!("CODE{i}")),
-                &policy,
-            )
-            .await
-            .unwrap()
-            .expect("inside the limit");
+        let a = apply(
+            s,
+            &application(cert, holder, day, &format!("CODE{i}")),
+            &policy,
+        )
+        .await
+        .unwrap()
+        .expect("inside the limit");
         assert_eq!(a.stored_state, AnnotationState::Generating);
         assert_eq!(a.number, Annotation::number_for(a.id, day));
         assert_eq!(a.applied_on, day);
@@ -99,13 +113,13 @@ pub async fn annotations_count_against_the_limit(s: &dyn Storage) {
     }
     assert_eq!(s.pending_jobs().await.unwrap(), 3);
     // A fourth inside the window names the day the first leaves it.
-    let refused = s
-        .apply_annotation(
-            &application(cert, holder, d0() + 89.days(), "CODE3"),
-            &policy,
-        )
-        .await
-        .unwrap();
+    let refused = apply(
+        s,
+        &application(cert, holder, d0() + 89.days(), "CODE3"),
+        &policy,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         refused,
         Err(LimitReached {
@@ -117,13 +131,13 @@ pub async fn annotations_count_against_the_limit(s: &dyn Storage) {
         3,
         "a refusal stores nothing"
     );
-    let accepted = s
-        .apply_annotation(
-            &application(cert, holder, d0() + 90.days(), "CODE4"),
-            &policy,
-        )
-        .await
-        .unwrap();
+    let accepted = apply(
+        s,
+        &application(cert, holder, d0() + 90.days(), "CODE4"),
+        &policy,
+    )
+    .await
+    .unwrap();
     assert!(accepted.is_ok(), "the first day outside the window");
     let listed: Vec<i64> = s
         .annotations_of(cert)
@@ -142,12 +156,12 @@ pub async fn annotations_count_against_the_limit(s: &dyn Storage) {
     assert_eq!(events[0].action, "annotation.apply");
     assert_eq!(events[0].actor, Actor::Holder(holder).label());
     // A duplicate verification code is refused, not stored twice.
-    let dup = s
-        .apply_annotation(
-            &application(cert, holder, d0() + 200.days(), "CODE0"),
-            &policy,
-        )
-        .await;
+    let dup = apply(
+        s,
+        &application(cert, holder, d0() + 200.days(), "CODE0"),
+        &policy,
+    )
+    .await;
     assert!(matches!(dup, Err(StorageError::Conflict(_))), "{dup:?}");
 }
 
@@ -157,8 +171,7 @@ pub async fn fifty_simultaneous_applications_make_three(s: &dyn Storage) {
     let apps: Vec<NewAnnotation> = (0..50)
         .map(|i| application(cert, holder, d0(), &format!("PAR{i:02}")))
         .collect();
-    let outcomes =
-        futures_util::future::join_all(apps.iter().map(|a| s.apply_annotation(a, &policy))).await;
+    let outcomes = futures_util::future::join_all(apps.iter().map(|a| apply(s, a, &policy))).await;
     let mut made = 0;
     let mut refused = 0;
     for o in outcomes {
@@ -178,8 +191,7 @@ pub async fn fifty_simultaneous_applications_make_three(s: &dyn Storage) {
 pub async fn a_lost_lease_cannot_complete(s: &dyn Storage) {
     let (cert, holder) = seed_annotatable(s).await;
     let policy = AnnotationPolicy::default();
-    let a = s
-        .apply_annotation(&application(cert, holder, d0(), "LEASE"), &policy)
+    let a = apply(s, &application(cert, holder, d0(), "LEASE"), &policy)
         .await
         .unwrap()
         .unwrap();
@@ -259,8 +271,7 @@ pub async fn a_lost_lease_cannot_complete(s: &dyn Storage) {
 pub async fn failed_attempts_wait_then_give_up(s: &dyn Storage) {
     let (cert, holder) = seed_annotatable(s).await;
     let policy = AnnotationPolicy::default();
-    let a = s
-        .apply_annotation(&application(cert, holder, d0(), "FAIL"), &policy)
+    let a = apply(s, &application(cert, holder, d0(), "FAIL"), &policy)
         .await
         .unwrap()
         .unwrap();
@@ -302,13 +313,13 @@ pub async fn failed_attempts_wait_then_give_up(s: &dyn Storage) {
     assert_eq!(s.pending_jobs().await.unwrap(), 0);
     // Failed ones do not count: three more fit on the same day.
     for i in 0..3 {
-        let ok = s
-            .apply_annotation(
-                &application(cert, holder, d0(), &format!("AFTER{i}")),
-                &policy,
-            )
-            .await
-            .unwrap();
+        let ok = apply(
+            s,
+            &application(cert, holder, d0(), &format!("AFTER{i}")),
+            &policy,
+        )
+        .await
+        .unwrap();
         assert!(ok.is_ok(), "application {i} after a failure");
     }
     let events = s
@@ -321,8 +332,7 @@ pub async fn failed_attempts_wait_then_give_up(s: &dyn Storage) {
 pub async fn only_a_ready_valid_annotation_is_withdrawn(s: &dyn Storage) {
     let (cert, holder) = seed_annotatable(s).await;
     let policy = AnnotationPolicy::default();
-    let a = s
-        .apply_annotation(&application(cert, holder, d0(), "WD"), &policy)
+    let a = apply(s, &application(cert, holder, d0(), "WD"), &policy)
         .await
         .unwrap()
         .unwrap();
@@ -370,14 +380,18 @@ pub async fn only_a_ready_valid_annotation_is_withdrawn(s: &dyn Storage) {
     assert!(s.annotation_document(a.id).await.is_ok());
     for i in 0..2 {
         assert!(
-            s.apply_annotation(&application(cert, holder, d0(), &format!("N{i}")), &policy)
-                .await
-                .unwrap()
-                .is_ok()
+            apply(
+                s,
+                &application(cert, holder, d0(), &format!("N{i}")),
+                &policy
+            )
+            .await
+            .unwrap()
+            .is_ok()
         );
     }
     assert!(
-        s.apply_annotation(&application(cert, holder, d0(), "N2"), &policy)
+        apply(s, &application(cert, holder, d0(), "N2"), &policy)
             .await
             .unwrap()
             .is_err()

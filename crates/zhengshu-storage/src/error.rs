@@ -1,5 +1,6 @@
-//! The storage error: what a caller may act on (`NotFound`, `Conflict`),
-//! and everything else as `Other`, to be logged and answered opaquely.
+//! The storage error: what a caller may act on (`NotFound`, `Conflict`,
+//! `LimitReached`), and everything else as `Other`, to be logged and
+//! answered opaquely.
 
 /// Which uniqueness rule a write broke. Backends map their constraint names
 /// onto these.
@@ -22,6 +23,9 @@ pub enum StorageError {
     NotFound,
     #[error("conflict: {0:?}")]
     Conflict(Conflict),
+    /// An annotation application the limit refuses.
+    #[error("annotation limit reached; next possible on {}", .0.next_possible_on)]
+    LimitReached(zhengshu_domain::LimitReached),
     /// Stored data that does not decode (a bug or a tampered database).
     #[error("corrupt data: {0}")]
     Corrupt(String),

@@ -1,22 +1,23 @@
 //! The storage interface of zhengshu: the [`Storage`] trait every backend
-//! implements (SQLite in `zhengshu-storage-sqlite`, PostgreSQL in
-//! `zhengshu-storage-postgres`), the [`StorageError`] it answers with, and the
+//! implements (the SQL of both engines is written once in
+//! `zhengshu-storage-sql`; `zhengshu-storage-sqlite` and
+//! `zhengshu-storage-postgres` add what differs), the [`StorageError`] it
+//! answers with, the audit events every backend records alike, and the
 //! [`IdVault`] that keeps ID numbers encrypted at rest (AES-256-GCM) with a
 //! keyed blind index (HMAC-SHA256) for look-ups. Backends speak domain types
-//! only; nothing here knows of HTTP.
+//! only; nothing here knows of HTTP or SQL.
 #![forbid(unsafe_code)]
 
 pub mod annotations;
 mod error;
-pub mod rows;
 mod vault;
 
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use zhengshu_domain::{
     Actor, Annotation, AnnotationPolicy, AuditEvent, Certificate, CertificateNumber, Holder,
-    HolderName, IdDocument, IssuingBody, LimitReached, NewAnnotation, NewAuditEvent,
-    NewCertificate, QualificationType, Revocation, TermsVersion, Username,
+    HolderName, IdDocument, IssuingBody, NewAnnotation, NewAuditEvent, NewCertificate,
+    QualificationType, Revocation, TermsVersion, Username,
 };
 
 pub use annotations::{Generated, Job, Retry};
@@ -196,12 +197,14 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// holds, stores the annotation (state generating, its 加注编号 made from
     /// its id), its generation job and the audit event, in one transaction
     /// serialised per certificate, so that the limit holds however many
-    /// applications arrive at once.
+    /// applications arrive at once. [`StorageError::LimitReached`] when
+    /// the limit refuses it; which annotations count is the domain's rule
+    /// ([`AnnotationPolicy::check_limit`]).
     async fn apply_annotation(
         &self,
         new: &NewAnnotation,
         policy: &AnnotationPolicy,
-    ) -> Result<Result<Annotation, LimitReached>>;
+    ) -> Result<Annotation>;
     async fn annotation(&self, id: i64) -> Result<Annotation>;
     /// The annotations of a certificate, newest first.
     async fn annotations_of(&self, certificate_id: i64) -> Result<Vec<Annotation>>;
@@ -287,41 +290,29 @@ pub fn update_event(
         actor: actor.clone(),
         action: "certificate.update".into(),
         subject: format!("certificate:{}", after.number),
-        before: Some(rows::audit_json(before)),
-        after: Some(rows::audit_json(after)),
+        before: Some(audit_json(before)),
+        after: Some(audit_json(after)),
     }
 }
 
-/// Helpers shared by the backends for columns stored as text.
-pub mod columns {
-    use zhengshu_domain::{Day, IdType, Sex};
-
-    use crate::StorageError;
-
-    pub fn day(s: &str) -> Result<Day, StorageError> {
-        s.parse()
-            .map_err(|e| StorageError::corrupt(format!("bad date {s:?}: {e}")))
-    }
-
-    pub fn opt_day(s: Option<String>) -> Result<Option<Day>, StorageError> {
-        s.as_deref().map(day).transpose()
-    }
-
-    pub fn id_type(s: &str) -> Result<IdType, StorageError> {
-        IdType::from_code(s).ok_or_else(|| StorageError::corrupt(format!("bad id type {s:?}")))
-    }
-
-    pub fn sex(s: Option<String>) -> Result<Option<Sex>, StorageError> {
-        s.map(|s| Sex::parse(&s).ok_or_else(|| StorageError::corrupt(format!("bad sex {s:?}"))))
-            .transpose()
-    }
-
-    pub fn ms(t: jiff::Timestamp) -> i64 {
-        t.as_millisecond()
-    }
-
-    pub fn timestamp(ms: i64) -> Result<jiff::Timestamp, StorageError> {
-        jiff::Timestamp::from_millisecond(ms)
-            .map_err(|e| StorageError::corrupt(format!("bad timestamp {ms}: {e}")))
-    }
+/// The JSON text of a certificate's fields for the audit log, with the ID
+/// number masked: the log must not become a second copy of the numbers.
+pub fn audit_json(c: &NewCertificate) -> String {
+    serde_json::json!({
+        "number": c.number.as_str(),
+        "management_number": c.management_number,
+        "name": c.name.as_str(),
+        "sex": c.sex.map(|s| s.code()),
+        "birth_date": c.birth_date.map(|d| d.to_string()),
+        "id_type": c.id.id_type.code(),
+        "id_number": c.id.number.masked(),
+        "qualification": c.qualification.as_str(),
+        "category": c.category,
+        "specialty": c.specialty,
+        "level": c.level,
+        "approval_date": c.approval_date.map(|d| d.to_string()),
+        "issue_date": c.issue_date.to_string(),
+        "photo": c.photo,
+    })
+    .to_string()
 }

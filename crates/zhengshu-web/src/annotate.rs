@@ -125,17 +125,12 @@ pub async fn apply(
         applied_on: zhengshu_domain::day_in_china(now),
         applied_at: now,
     };
-    match state.storage.apply_annotation(&new, &state.policy).await? {
-        Ok(a) => {
-            if let Some(wake) = &state.workers {
-                wake.notify_one();
-            }
-            Ok(a)
-        }
-        Err(limit) => Err(ApiError::AnnotationLimit {
-            next_possible_on: limit.next_possible_on,
-        }),
+    // The limit's refusal becomes `ApiError::AnnotationLimit`.
+    let a = state.storage.apply_annotation(&new, &state.policy).await?;
+    if let Some(wake) = &state.workers {
+        wake.notify_one();
     }
+    Ok(a)
 }
 
 /// Annotation `id` with its certificate, if both are the holder's.

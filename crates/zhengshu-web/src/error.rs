@@ -124,6 +124,9 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::NotFound => ApiError::NotFound,
+            StorageError::LimitReached(limit) => ApiError::AnnotationLimit {
+                next_possible_on: limit.next_possible_on,
+            },
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -70,12 +70,7 @@ async fn a_job_becomes_a_ready_annotation_with_its_document() {
     let policy = AnnotationPolicy::default();
     let mut app = application(s.cert, s.holder, s.clock.today(), "READY");
     app.days = 30;
-    let a = s
-        .store
-        .apply_annotation(&app, &policy)
-        .await
-        .unwrap()
-        .unwrap();
+    let a = s.store.apply_annotation(&app, &policy).await.unwrap();
     assert_eq!(
         s.worker.drain().await.unwrap(),
         [Outcome::Ready {
@@ -96,12 +91,7 @@ async fn a_revoked_certificate_fails_its_annotation_at_once() {
     let s = setup(WorkerConfig::default()).await;
     let policy = AnnotationPolicy::default();
     let app = application(s.cert, s.holder, s.clock.today(), "REVOKED");
-    let a = s
-        .store
-        .apply_annotation(&app, &policy)
-        .await
-        .unwrap()
-        .unwrap();
+    let a = s.store.apply_annotation(&app, &policy).await.unwrap();
     let number = s.store.certificate(s.cert).await.unwrap().data.number;
     s.store
         .revoke_certificate(
@@ -137,12 +127,7 @@ async fn leases_that_keep_running_out_end_in_failure() {
     .await;
     let policy = AnnotationPolicy::default();
     let app = application(s.cert, s.holder, s.clock.today(), "CRASHY");
-    let a = s
-        .store
-        .apply_annotation(&app, &policy)
-        .await
-        .unwrap()
-        .unwrap();
+    let a = s.store.apply_annotation(&app, &policy).await.unwrap();
     // Two workers took the job and died holding it.
     for _ in 0..2 {
         let job = s

@@ -1,26 +1,17 @@
-//! Row shapes shared by the SQL backends. Each backend selects columns
-//! under these names with these Rust types (dates as `YYYY-MM-DD` text,
-//! times as Unix milliseconds), so decoding into domain types is written
-//! once, here.
+//! Row shapes of the SQL store and the decoding of their columns into
+//! domain types, written once: every engine selects columns under these
+//! names with these Rust types (days as `YYYY-MM-DD` text, times as Unix
+//! milliseconds).
 
 use zhengshu_domain::{
-    AuditEvent, BodyCode, Certificate, CertificateNumber, CertificateStatus, Holder, HolderName,
-    IssuingBody, NewCertificate, QualificationCode, QualificationType, Revocation, TermsVersion,
-    Username,
+    Annotation, AnnotationState, AuditEvent, BodyCode, Certificate, CertificateNumber,
+    CertificateStatus, Day, Holder, HolderName, IdType, IssuingBody, NewCertificate,
+    QualificationCode, QualificationType, Revocation, Sex, TermsVersion, Username,
 };
+use zhengshu_storage::{IdVault, SessionKind, SessionRecord, StorageError};
 
-use crate::columns::{day, id_type, opt_day, sex, timestamp};
-use crate::{IdVault, StorageError};
-
-/// The select list that yields a [`CertificateRow`] from `certificates c`
-/// joined to `qualification_types q` and `issuing_bodies b`, for backends
-/// whose dates are text already; PostgreSQL wraps the date columns.
-pub const CERTIFICATE_COLUMNS: &str = "c.id, c.number, c.management_number, c.name, c.sex, \
-     c.birth_date, c.id_type, c.id_cipher, c.qualification_code, c.category, c.specialty, c.level, \
-     c.approval_date, c.issue_date, c.photo, c.revoked_at_ms, c.revocation_reason, \
-     q.name AS qualification_name, b.code AS body_code, b.name AS body_name, \
-     b.exempt_before_cutover";
-
+/// A certificate as [`Dialect::CERTIFICATE_SELECT`](crate::Dialect::CERTIFICATE_SELECT)
+/// selects it.
 #[derive(Debug, sqlx::FromRow)]
 pub struct CertificateRow {
     pub id: i64,
@@ -204,28 +195,6 @@ impl TryFrom<AuditRow> for AuditEvent {
     }
 }
 
-/// The JSON text of a certificate's fields for the audit log, with the ID
-/// number masked: the log must not become a second copy of the numbers.
-pub fn audit_json(c: &NewCertificate) -> String {
-    serde_json::json!({
-        "number": c.number.as_str(),
-        "management_number": c.management_number,
-        "name": c.name.as_str(),
-        "sex": c.sex.map(|s| s.code()),
-        "birth_date": c.birth_date.map(|d| d.to_string()),
-        "id_type": c.id.id_type.code(),
-        "id_number": c.id.number.masked(),
-        "qualification": c.qualification.as_str(),
-        "category": c.category,
-        "specialty": c.specialty,
-        "level": c.level,
-        "approval_date": c.approval_date.map(|d| d.to_string()),
-        "issue_date": c.issue_date.to_string(),
-        "photo": c.photo,
-    })
-    .to_string()
-}
-
 pub const SESSION_COLUMNS: &str = "holder_id, kind, created_at_ms, last_seen_ms, expires_at_ms";
 
 #[derive(Debug, sqlx::FromRow)]
@@ -237,16 +206,100 @@ pub struct SessionRow {
     pub expires_at_ms: i64,
 }
 
-impl TryFrom<SessionRow> for crate::SessionRecord {
+impl TryFrom<SessionRow> for SessionRecord {
     type Error = StorageError;
     fn try_from(r: SessionRow) -> Result<Self, StorageError> {
-        Ok(crate::SessionRecord {
+        Ok(SessionRecord {
             holder_id: r.holder_id,
-            kind: crate::SessionKind::from_code(&r.kind)
+            kind: SessionKind::from_code(&r.kind)
                 .ok_or_else(|| StorageError::corrupt(format!("bad session kind {:?}", r.kind)))?,
             created_at: timestamp(r.created_at_ms)?,
             last_seen_at: timestamp(r.last_seen_ms)?,
             expires_at: timestamp(r.expires_at_ms)?,
         })
     }
+}
+
+pub const ANNOTATION_COLUMNS: &str = "a.id, a.certificate_id, a.holder_id, a.scenario, a.days, \
+     a.number, a.verification_code, a.state, a.applied_on, a.applied_at_ms, a.valid_from, \
+     a.valid_until, a.ready_at_ms, a.withdrawn_at_ms";
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct AnnotationRow {
+    pub id: i64,
+    pub certificate_id: i64,
+    pub holder_id: i64,
+    pub scenario: String,
+    pub days: i32,
+    pub number: String,
+    pub verification_code: String,
+    pub state: String,
+    pub applied_on: String,
+    pub applied_at_ms: i64,
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+    pub ready_at_ms: Option<i64>,
+    pub withdrawn_at_ms: Option<i64>,
+}
+
+impl TryFrom<AnnotationRow> for Annotation {
+    type Error = StorageError;
+    fn try_from(r: AnnotationRow) -> Result<Self, StorageError> {
+        Ok(Annotation {
+            id: r.id,
+            certificate_id: r.certificate_id,
+            holder_id: r.holder_id,
+            scenario: r.scenario,
+            days: u16::try_from(r.days)
+                .map_err(|_| StorageError::corrupt(format!("bad days {}", r.days)))?,
+            number: r.number,
+            verification_code: r.verification_code,
+            stored_state: stored_state(&r.state)?,
+            applied_on: day(&r.applied_on)?,
+            applied_at: timestamp(r.applied_at_ms)?,
+            valid_from: opt_day(r.valid_from)?,
+            valid_until: opt_day(r.valid_until)?,
+            ready_at: r.ready_at_ms.map(timestamp).transpose()?,
+            withdrawn_at: r.withdrawn_at_ms.map(timestamp).transpose()?,
+        })
+    }
+}
+
+/// A state as stored: expired is computed, never stored.
+pub fn stored_state(s: &str) -> Result<AnnotationState, StorageError> {
+    AnnotationState::from_code(s)
+        .filter(|s| *s != AnnotationState::Expired)
+        .ok_or_else(|| StorageError::corrupt(format!("bad state {s:?}")))
+}
+
+pub fn day(s: &str) -> Result<Day, StorageError> {
+    s.parse()
+        .map_err(|e| StorageError::corrupt(format!("bad date {s:?}: {e}")))
+}
+
+pub fn opt_day(s: Option<String>) -> Result<Option<Day>, StorageError> {
+    s.as_deref().map(day).transpose()
+}
+
+/// A day as a parameter.
+pub fn day_text(d: Option<Day>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+pub fn id_type(s: &str) -> Result<IdType, StorageError> {
+    IdType::from_code(s).ok_or_else(|| StorageError::corrupt(format!("bad id type {s:?}")))
+}
+
+pub fn sex(s: Option<String>) -> Result<Option<Sex>, StorageError> {
+    s.map(|s| Sex::parse(&s).ok_or_else(|| StorageError::corrupt(format!("bad sex {s:?}"))))
+        .transpose()
+}
+
+pub fn ms(t: jiff::Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+pub fn timestamp(ms: i64) -> Result<jiff::Timestamp, StorageError> {
+    jiff::Timestamp::from_millisecond(ms)
+        .map_err(|e| StorageError::corrupt(format!("bad timestamp {ms}: {e}")))
 }

@@ -1,0 +1,491 @@
+//! [`Storage`] on [`SqlStore`]: reference data, certificates, holders,
+//! terms, sessions, log-in failures and the audit log, each statement
+//! written once; annotations and their queue are in `annotations`,
+//! imports in `import`.
+
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+use sqlx::{AssertSqlSafe, Database};
+use zhengshu_domain::{
+    Actor, Annotation, AnnotationPolicy, AuditEvent, Certificate, CertificateNumber, Day, Holder,
+    HolderName, IdDocument, IssuingBody, NewAnnotation, NewAuditEvent, QualificationType,
+    Revocation, TermsVersion, Username,
+};
+use zhengshu_storage::{
+    Conflict, Generated, ImportTx, Job, LoginFailures, NewHolder, NewSession, Result, Retry,
+    SessionRecord, Storage, StorageError,
+};
+
+use crate::rows::{
+    AuditRow, BodyRow, CertificateRow, HOLDER_COLUMNS, HolderRow, QualificationRow,
+    SESSION_COLUMNS, SessionRow, TermsRow, ms, timestamp,
+};
+use crate::{Conn, Dialect, SqlImport, SqlStore, insert_audit, map_err};
+
+#[async_trait]
+impl<D: Dialect> Storage for SqlStore<D>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = D::Db>,
+    <D::Db as Database>::Arguments: sqlx::IntoArguments<D::Db>,
+    usize: sqlx::ColumnIndex<<D::Db as Database>::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<<D::Db as Database>::Row>,
+    for<'v> i64: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> i32: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> bool: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> String: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> Vec<u8>: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> &'v str: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> &'v [u8]: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> Option<String>: sqlx::Encode<'v, D::Db>,
+    for<'v> Option<&'v str>: sqlx::Encode<'v, D::Db>,
+    for<'v> Option<i32>: sqlx::Encode<'v, D::Db>,
+{
+    fn backend(&self) -> &'static str {
+        D::NAME
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn migrate(&self) -> Result<()> {
+        D::migrate(&self.pool).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_err::<D>)?;
+        Ok(())
+    }
+
+    async fn dump(&self) -> Result<String> {
+        D::dump(&self.pool).await
+    }
+
+    async fn put_issuing_body(&self, body: &IssuingBody) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO issuing_bodies (code, name, exempt_before_cutover) VALUES ($1, $2, $3) \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
+             exempt_before_cutover = excluded.exempt_before_cutover",
+        )
+        .bind(body.code.as_str())
+        .bind(&body.name)
+        .bind(body.exempt_before_cutover)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err::<D>)?;
+        Ok(())
+    }
+
+    async fn issuing_bodies(&self) -> Result<Vec<IssuingBody>> {
+        sqlx::query_as::<_, BodyRow>(
+            "SELECT code, name, exempt_before_cutover FROM issuing_bodies ORDER BY code",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err::<D>)?
+        .into_iter()
+        .map(IssuingBody::try_from)
+        .collect()
+    }
+
+    async fn put_qualification_type(&self, q: &QualificationType) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO qualification_types (code, name, body_code, in_scope, years_from, \
+             years_to) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO UPDATE SET \
+             name = excluded.name, body_code = excluded.body_code, in_scope = excluded.in_scope, \
+             years_from = excluded.years_from, years_to = excluded.years_to",
+        )
+        .bind(q.code.as_str())
+        .bind(&q.name)
+        .bind(q.body.as_str())
+        .bind(q.in_scope)
+        .bind(i32::from(q.years_from))
+        .bind(q.years_to.map(i32::from))
+        .execute(&self.pool)
+        .await
+        .map_err(map_err::<D>)?;
+        Ok(())
+    }
+
+    async fn qualification_types(&self) -> Result<Vec<QualificationType>> {
+        sqlx::query_as::<_, QualificationRow>(
+            "SELECT code, name, body_code, in_scope, years_from, years_to \
+             FROM qualification_types ORDER BY code",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err::<D>)?
+        .into_iter()
+        .map(QualificationType::try_from)
+        .collect()
+    }
+
+    async fn begin_import(&self, actor: &Actor) -> Result<Box<dyn ImportTx>> {
+        let tx = self.pool.begin().await.map_err(map_err::<D>)?;
+        Ok(Box::new(
+            SqlImport::<D>::begin(tx, self.vault.clone(), actor.clone()).await?,
+        ))
+    }
+
+    async fn certificate(&self, id: i64) -> Result<Certificate> {
+        let sql = format!("{}WHERE c.id = $1", D::CERTIFICATE_SELECT);
+        sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err::<D>)?
+            .into_certificate(&self.vault)
+    }
+
+    async fn certificate_by_number(&self, number: &CertificateNumber) -> Result<Certificate> {
+        let sql = format!("{}WHERE c.number = $1", D::CERTIFICATE_SELECT);
+        sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
+            .bind(number.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err::<D>)?
+            .into_certificate(&self.vault)
+    }
+
+    async fn certificates_of(
+        &self,
+        id: &IdDocument,
+        name: &HolderName,
+    ) -> Result<Vec<Certificate>> {
+        let sql = format!(
+            "{}WHERE c.id_index = $1 AND c.id_type = $2 AND c.name = $3 \
+             ORDER BY c.issue_date DESC, c.id",
+            D::CERTIFICATE_SELECT
+        );
+        sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
+            .bind(self.vault.blind_index(id))
+            .bind(id.id_type.code())
+            .bind(name.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err::<D>)?
+            .into_iter()
+            .map(|r| r.into_certificate(&self.vault))
+            .collect()
+    }
+
+    async fn count_certificates(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM certificates")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err::<D>)
+    }
+
+    async fn revoke_certificate(
+        &self,
+        number: &CertificateNumber,
+        revocation: &Revocation,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err::<D>)?;
+        let done = sqlx::query(
+            "UPDATE certificates SET revoked_at_ms = $1, revocation_reason = $2, \
+             updated_at_ms = $1 WHERE number = $3 AND revoked_at_ms IS NULL",
+        )
+        .bind(ms(revocation.at))
+        .bind(&revocation.reason)
+        .bind(number.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err::<D>)?;
+        if D::rows_affected(&done) == 0 {
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM certificates WHERE number = $1")
+                    .bind(number.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err::<D>)?;
+            return Err(match exists {
+                Some(_) => StorageError::Conflict(Conflict::AlreadyRevoked),
+                None => StorageError::NotFound,
+            });
+        }
+        let event = zhengshu_storage::revocation_event(number, revocation, actor);
+        insert_audit::<D>(&mut tx, &event, revocation.at).await?;
+        tx.commit().await.map_err(map_err::<D>)
+    }
+
+    async fn create_holder(&self, holder: &NewHolder, at: Timestamp) -> Result<i64> {
+        let sealed = self.vault.seal(&holder.id_document);
+        sqlx::query_scalar(
+            "INSERT INTO holders (username, name, id_type, id_cipher, id_index, password_hash, \
+             created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(holder.username.as_str())
+        .bind(holder.name.as_str())
+        .bind(holder.id_document.id_type.code())
+        .bind(sealed.cipher)
+        .bind(sealed.index)
+        .bind(&holder.password_hash)
+        .bind(ms(at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err::<D>)
+    }
+
+    async fn holder(&self, id: i64) -> Result<Holder> {
+        let sql = format!("SELECT {HOLDER_COLUMNS} FROM holders h WHERE h.id = $1");
+        sqlx::query_as::<_, HolderRow>(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err::<D>)?
+            .into_holder(&self.vault)
+    }
+
+    async fn holder_by_username(&self, username: &Username) -> Result<Holder> {
+        let sql = format!("SELECT {HOLDER_COLUMNS} FROM holders h WHERE h.username = $1");
+        sqlx::query_as::<_, HolderRow>(AssertSqlSafe(sql))
+            .bind(username.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err::<D>)?
+            .into_holder(&self.vault)
+    }
+
+    async fn publish_terms(&self, text: &str, at: Timestamp) -> Result<TermsVersion> {
+        // Serialised by the primary key: two publishers racing get a
+        // conflict, not two versions with one number.
+        sqlx::query_as::<_, TermsRow>(
+            "INSERT INTO terms_versions (version, text, published_at_ms) \
+             SELECT COALESCE(MAX(version), 0) + 1, $1, $2 FROM terms_versions \
+             RETURNING version, text, published_at_ms",
+        )
+        .bind(text)
+        .bind(ms(at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err::<D>)?
+        .try_into()
+    }
+
+    async fn current_terms(&self) -> Result<Option<TermsVersion>> {
+        sqlx::query_as::<_, TermsRow>(
+            "SELECT version, text, published_at_ms FROM terms_versions \
+             ORDER BY version DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err::<D>)?
+        .map(TermsVersion::try_from)
+        .transpose()
+    }
+
+    async fn accept_terms(&self, holder: i64, version: i32, at: Timestamp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO terms_acceptances (holder_id, version, accepted_at_ms) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(holder)
+        .bind(version)
+        .bind(ms(at))
+        .execute(&self.pool)
+        .await
+        .map_err(map_err::<D>)?;
+        Ok(())
+    }
+
+    async fn create_session(&self, session: &NewSession, at: Timestamp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, holder_id, kind, created_at_ms, last_seen_ms, \
+             expires_at_ms) VALUES ($1, $2, $3, $4, $4, $5)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.holder_id)
+        .bind(session.kind.code())
+        .bind(ms(at))
+        .bind(ms(session.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(map_err::<D>)?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &[u8], now: Timestamp) -> Result<SessionRecord> {
+        sqlx::query_as::<_, SessionRow>(AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1 AND expires_at_ms > $2"
+        )))
+        .bind(token_hash)
+        .bind(ms(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err::<D>)?
+        .try_into()
+    }
+
+    async fn touch_session(
+        &self,
+        token_hash: &[u8],
+        at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_ms = $1, expires_at_ms = $2 WHERE token_hash = $3",
+        )
+        .bind(ms(at))
+        .bind(ms(expires_at))
+        .bind(token_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err::<D>)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err::<D>)?;
+        Ok(())
+    }
+
+    async fn record_login_failure(&self, keys: &[String], at: Timestamp) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err::<D>)?;
+        for key in keys {
+            sqlx::query("INSERT INTO login_failures (throttle_key, at_ms) VALUES ($1, $2)")
+                .bind(key)
+                .bind(ms(at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<D>)?;
+        }
+        tx.commit().await.map_err(map_err::<D>)
+    }
+
+    async fn login_failures(&self, key: &str, since: Timestamp) -> Result<LoginFailures> {
+        let (count, earliest): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(at_ms) FROM login_failures \
+             WHERE throttle_key = $1 AND at_ms >= $2",
+        )
+        .bind(key)
+        .bind(ms(since))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err::<D>)?;
+        Ok(LoginFailures {
+            count,
+            earliest: earliest.map(timestamp).transpose()?,
+        })
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err::<D>)?;
+        Ok(())
+    }
+
+    async fn purge_expired(&self, now: Timestamp, failures_before: Timestamp) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE expires_at_ms <= $1")
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err::<D>)?;
+        sqlx::query("DELETE FROM login_failures WHERE at_ms < $1")
+            .bind(ms(failures_before))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err::<D>)?;
+        Ok(())
+    }
+
+    async fn apply_annotation(
+        &self,
+        new: &NewAnnotation,
+        policy: &AnnotationPolicy,
+    ) -> Result<Annotation> {
+        self.apply(new, policy).await
+    }
+
+    async fn annotation(&self, id: i64) -> Result<Annotation> {
+        let mut conn = self.pool.acquire().await.map_err(map_err::<D>)?;
+        Self::fetch_annotation(&mut conn, id).await
+    }
+
+    async fn annotations_of(&self, certificate_id: i64) -> Result<Vec<Annotation>> {
+        self.of_certificate(certificate_id).await
+    }
+
+    async fn withdraw_annotation(
+        &self,
+        id: i64,
+        today: Day,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Annotation> {
+        self.withdraw(id, today, actor, at).await
+    }
+
+    async fn annotation_document(&self, id: i64) -> Result<Vec<u8>> {
+        sqlx::query_scalar("SELECT content FROM annotation_documents WHERE annotation_id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err::<D>)
+    }
+
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: SignedDuration,
+    ) -> Result<Option<Job>> {
+        self.claim(worker, now, lease).await
+    }
+
+    async fn complete_job(
+        &self,
+        job: &Job,
+        worker: &str,
+        generated: &Generated,
+        at: Timestamp,
+    ) -> Result<bool> {
+        self.complete(job, worker, generated, at).await
+    }
+
+    async fn fail_job(
+        &self,
+        job: &Job,
+        worker: &str,
+        error: &str,
+        retry: Retry,
+        at: Timestamp,
+    ) -> Result<bool> {
+        self.fail(job, worker, error, retry, at).await
+    }
+
+    async fn pending_jobs(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM annotation_jobs")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err::<D>)
+    }
+
+    async fn record_audit(&self, event: &NewAuditEvent, at: Timestamp) -> Result<i64> {
+        let mut conn = self.pool.acquire().await.map_err(map_err::<D>)?;
+        insert_audit::<D>(&mut conn, event, at).await
+    }
+
+    async fn audit_events(&self, subject: Option<&str>, limit: i64) -> Result<Vec<AuditEvent>> {
+        sqlx::query_as::<_, AuditRow>(
+            "SELECT id, at_ms, actor, action, subject, before_json, after_json FROM audit_events \
+             WHERE ($1 IS NULL OR subject = $1) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(subject)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err::<D>)?
+        .into_iter()
+        .map(AuditEvent::try_from)
+        .collect()
+    }
+}
