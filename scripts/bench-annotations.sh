@@ -35,11 +35,11 @@ echo "loading the demo data and $n certificates…"
 "$bin" --data-dir "$data" import --body pharmacist_center "$work/holders.csv" > "$work/import.out" 2>&1 || {
   cat "$work/import.out" >&2; exit 1; }
 
-port=$("$client" free-port)
-ZHENGSHU_LOG__FILTER=warn "$bin" --data-dir "$data" serve --addr "127.0.0.1:$port" \
+# The server takes a port the system picks and logs it ("listening on").
+ZHENGSHU_LOG__FILTER=warn,zhengshu::serve=info "$bin" --data-dir "$data" serve --addr 127.0.0.1:0 \
   > "$work/serve.log" 2>&1 &
 server_pid=$!
-"$client" wait "127.0.0.1:$port" || { cat "$work/serve.log" >&2; exit 1; }
+addr=$("$client" wait "$work/serve.log") || { cat "$work/serve.log" >&2; exit 1; }
 
-"$client" run "127.0.0.1:$port" "$n" || {
+"$client" run "$addr" "$n" || {
   echo "--- server log ---" >&2; tail -50 "$work/serve.log" >&2; exit 1; }

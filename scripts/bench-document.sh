@@ -4,6 +4,8 @@
 # (reportlab + pyHanko, two signatures) on the same core, and prints both
 # side by side with the ratio of documents/s.
 # Usage: scripts/bench-document.sh [N]   (default 200 ours, 100 the peer's)
+#   ZHENGSHU_PEER   the peer's runner script
+#                   (default ../shared/peers/run_python_peer.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200}

@@ -1,4 +1,5 @@
-//! The demo data of zhengshu (API.md "Demo data"): realistic issuing bodies
+//! The demo data of zhengshu (`zhengshu demo`, `serve --demo`; the README
+//! gives the log-in and `GET /api/v1/demo` lists it): realistic issuing bodies
 //! and qualification types, the demo holder `demo` (张三) with a certificate
 //! that needs annotation, one exempt from it and one revoked, a second holder
 //! whose name has a CJK Extension-B character, the first service terms, and
@@ -19,7 +20,7 @@ use zhengshu_storage::{Conflict, NewHolder, Storage, StorageError};
 
 pub use synthetic::{SYNTHETIC_COUNT, synthetic_certificate};
 
-/// The demo holders' password (API.md).
+/// The demo holders' password (the README gives it).
 pub const DEMO_PASSWORD: &str = "Demo-2024-zhengshu";
 
 /// A demo holder account.
@@ -30,7 +31,7 @@ pub struct DemoHolder {
     pub id_number: &'static str,
 }
 
-/// 张三, the holder of API.md.
+/// 张三, the demo holder the README logs in as.
 pub const DEMO: DemoHolder = DemoHolder {
     username: "demo",
     name: "张三",

@@ -1,5 +1,5 @@
-//! Loading the demo data: what API.md promises is there, and a second load
-//! changes nothing.
+//! Loading the demo data: what the README and `GET /api/v1/demo` promise
+//! is there, and a second load changes nothing.
 
 use zhengshu_demo::*;
 use zhengshu_domain::{

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use crate::Block;
+use crate::subset::Malformed;
 
 /// Why a font file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +93,12 @@ impl FontCoverage {
     /// A font with only the glyphs of `chars` (those the face has), for
     /// serving to browsers; see the `subset` module for what it keeps.
     pub fn subset(&self, chars: &[char]) -> Result<Vec<u8>, FontError> {
-        crate::subset::subset(&self.data, self.index, chars)
+        crate::subset::subset(&self.data, self.index, chars).map_err(|Malformed(reason)| {
+            FontError::Parse {
+                index: self.index,
+                reason,
+            }
+        })
     }
 
     /// Per block, how many of the data's characters the face covers.

@@ -5,10 +5,11 @@
 //! long `loca`, `post` version 3, hinting tables copied, layout and
 //! vertical-metrics tables dropped. Only `glyf` outlines are supported; the
 //! CJK fonts of Debian's `fonts-hanazono` are of that kind.
+//!
+//! It works on font bytes alone; the `font` module, its only user, wraps
+//! it and turns a [`Malformed`] face into its own error.
 
 use std::collections::BTreeMap;
-
-use crate::font::FontError;
 
 type Tag = [u8; 4];
 
@@ -23,11 +24,12 @@ fn be32(d: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
 }
 
-fn bad(index: u32, reason: &str) -> FontError {
-    FontError::Parse {
-        index,
-        reason: reason.to_owned(),
-    }
+/// What is wrong with a face that cannot be subset.
+#[derive(Debug)]
+pub(crate) struct Malformed(pub(crate) String);
+
+fn bad(reason: &str) -> Malformed {
+    Malformed(reason.to_owned())
 }
 
 /// Composite glyph flags (OpenType `glyf`).
@@ -72,7 +74,6 @@ fn component_offsets(glyph: &[u8]) -> Option<Vec<usize>> {
 
 struct Source<'a> {
     face: ttf_parser::RawFace<'a>,
-    index: u32,
     glyf: &'a [u8],
     loca: Vec<u32>,
 }
@@ -82,26 +83,26 @@ impl<'a> Source<'a> {
         self.face.table(ttf_parser::Tag::from_bytes(tag))
     }
 
-    fn glyph(&self, gid: u16) -> Result<&'a [u8], FontError> {
+    fn glyph(&self, gid: u16) -> Result<&'a [u8], Malformed> {
         let i = usize::from(gid);
         let (Some(&start), Some(&end)) = (self.loca.get(i), self.loca.get(i + 1)) else {
-            return Err(bad(self.index, "glyph outside loca"));
+            return Err(bad("glyph outside loca"));
         };
         self.glyf
             .get(start as usize..end as usize)
-            .ok_or_else(|| bad(self.index, "loca points outside glyf"))
+            .ok_or_else(|| bad("loca points outside glyf"))
     }
 }
 
 /// The subset of font `data` (face `index`) with the glyphs of `chars`.
 /// Characters the font lacks are left out. Errors when the font has no
 /// `glyf` outlines or its tables do not parse.
-pub(crate) fn subset(data: &[u8], index: u32, chars: &[char]) -> Result<Vec<u8>, FontError> {
-    let face = ttf_parser::Face::parse(data, index).map_err(|e| bad(index, &e.to_string()))?;
-    let raw = ttf_parser::RawFace::parse(data, index).map_err(|e| bad(index, &e.to_string()))?;
+pub(crate) fn subset(data: &[u8], index: u32, chars: &[char]) -> Result<Vec<u8>, Malformed> {
+    let face = ttf_parser::Face::parse(data, index).map_err(|e| bad(&e.to_string()))?;
+    let raw = ttf_parser::RawFace::parse(data, index).map_err(|e| bad(&e.to_string()))?;
     let need = |tag: &Tag| {
         raw.table(ttf_parser::Tag::from_bytes(tag))
-            .ok_or_else(|| bad(index, &format!("no {} table", String::from_utf8_lossy(tag))))
+            .ok_or_else(|| bad(&format!("no {} table", String::from_utf8_lossy(tag))))
     };
     let head = need(b"head")?;
     let (hhea, maxp, hmtx, glyf, loca_raw) = (
@@ -112,7 +113,7 @@ pub(crate) fn subset(data: &[u8], index: u32, chars: &[char]) -> Result<Vec<u8>,
         need(b"loca")?,
     );
     let num_glyphs = usize::from(face.number_of_glyphs());
-    let long_loca = be16(head, 50).ok_or_else(|| bad(index, "short head"))? == 1;
+    let long_loca = be16(head, 50).ok_or_else(|| bad("short head"))? == 1;
     let loca: Vec<u32> = (0..=num_glyphs)
         .map(|i| {
             if long_loca {
@@ -122,10 +123,9 @@ pub(crate) fn subset(data: &[u8], index: u32, chars: &[char]) -> Result<Vec<u8>,
             }
         })
         .collect::<Option<_>>()
-        .ok_or_else(|| bad(index, "short loca"))?;
+        .ok_or_else(|| bad("short loca"))?;
     let src = Source {
         face: raw,
-        index,
         glyf,
         loca,
     };
@@ -143,10 +143,10 @@ pub(crate) fn subset(data: &[u8], index: u32, chars: &[char]) -> Result<Vec<u8>,
     let mut i = 0;
     while i < keep.len() {
         let glyph = src.glyph(keep[i])?;
-        for at in component_offsets(glyph).ok_or_else(|| bad(index, "bad composite glyph"))? {
-            let component = be16(glyph, at).ok_or_else(|| bad(index, "bad composite glyph"))?;
+        for at in component_offsets(glyph).ok_or_else(|| bad("bad composite glyph"))? {
+            let component = be16(glyph, at).ok_or_else(|| bad("bad composite glyph"))?;
             if usize::from(component) >= num_glyphs {
-                return Err(bad(index, "component outside the font"));
+                return Err(bad("component outside the font"));
             }
             if !keep.contains(&component) {
                 keep.push(component);
@@ -177,9 +177,9 @@ pub(crate) fn subset(data: &[u8], index: u32, chars: &[char]) -> Result<Vec<u8>,
     new_loca.extend_from_slice(&(new_glyf.len() as u32).to_be_bytes());
 
     // hmtx: one full metric per glyph.
-    let metrics = usize::from(be16(hhea, 34).ok_or_else(|| bad(index, "short hhea"))?);
+    let metrics = usize::from(be16(hhea, 34).ok_or_else(|| bad("short hhea"))?);
     if metrics == 0 {
-        return Err(bad(index, "no horizontal metrics"));
+        return Err(bad("no horizontal metrics"));
     }
     let mut new_hmtx = Vec::with_capacity(keep.len() * 4);
     for &old in &keep {
@@ -191,7 +191,7 @@ pub(crate) fn subset(data: &[u8], index: u32, chars: &[char]) -> Result<Vec<u8>,
             be16(hmtx, 4 * metrics + 2 * (g - metrics))
         };
         let (Some(advance), Some(lsb)) = (advance, lsb) else {
-            return Err(bad(index, "short hmtx"));
+            return Err(bad("short hmtx"));
         };
         new_hmtx.extend_from_slice(&advance.to_be_bytes());
         new_hmtx.extend_from_slice(&lsb.to_be_bytes());
@@ -206,7 +206,7 @@ pub(crate) fn subset(data: &[u8], index: u32, chars: &[char]) -> Result<Vec<u8>,
     let mut new_maxp = maxp.to_vec();
     new_maxp
         .get_mut(4..6)
-        .ok_or_else(|| bad(index, "short maxp"))?
+        .ok_or_else(|| bad("short maxp"))?
         .copy_from_slice(&count.to_be_bytes());
     let mut post = src
         .table(b"post")

@@ -4,9 +4,10 @@
 //! - `annotation-latency prepare FILE.csv [N]` writes an import file of N
 //!   (default 100) certificates of `pharmacist_center`, issued after the
 //!   cut-over, each for a holder of its own (the same file for the same N);
-//! - `annotation-latency free-port` prints a free TCP port of 127.0.0.1;
-//!   `annotation-latency wait HOST:PORT` waits (up to 60 s) until the
-//!   server answers `GET /healthz`;
+//! - `annotation-latency wait LOG` waits (up to 60 s) until the server
+//!   writing the log file LOG (started with `--addr 127.0.0.1:0`) has
+//!   announced "listening on http://HOST:PORT" and answers `GET /healthz`,
+//!   then prints HOST:PORT;
 //! - `annotation-latency run HOST:PORT [N]` registers those N holders on a
 //!   running server, logs each in, agrees to the terms and finds its
 //!   certificate (not timed); then all N apply for an annotation at once
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use zhengshu_domain::resident_check_digit;
+use zhengshu_testing::announced_addr;
 
 const PASSWORD: &str = "Bench-2024-latency";
 const POLL: Duration = Duration::from_millis(20);
@@ -41,8 +43,7 @@ fn main() {
     let outcome = match (args.first().map(String::as_str), args.get(1)) {
         (Some("prepare"), Some(file)) => prepare(file, n),
         (Some("run"), Some(addr)) => run(addr, n),
-        (Some("wait"), Some(addr)) => wait(addr),
-        (Some("free-port"), None) => free_port(),
+        (Some("wait"), Some(log)) => wait(log),
         _ => usage(),
     };
     if let Err(e) = outcome {
@@ -52,9 +53,7 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!(
-        "usage: annotation-latency prepare FILE.csv [N] | free-port | wait HOST:PORT | run HOST:PORT [N]"
-    );
+    eprintln!("usage: annotation-latency prepare FILE.csv [N] | wait LOG | run HOST:PORT [N]");
     std::process::exit(2);
 }
 
@@ -94,20 +93,29 @@ fn prepare(file: &str, n: usize) -> Result<()> {
     std::fs::write(file, csv).map_err(|e| format!("{file}: {e}"))
 }
 
-fn free_port() -> Result<()> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    println!("{}", l.local_addr().map_err(|e| e.to_string())?.port());
-    Ok(())
-}
-
-fn wait(addr: &str) -> Result<()> {
+fn wait(log: &str) -> Result<()> {
     let deadline = Instant::now() + TIMEOUT;
+    let mut addr = None;
     loop {
-        if let Ok((200, _)) = Conn::new(addr).call("GET", "/healthz", None, None) {
+        if addr.is_none() {
+            // Absent until the server's shell redirection has made it.
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            addr = text
+                .lines()
+                .find_map(|l| announced_addr(l, "listening on http://"))
+                .map(|a| a.to_string());
+        }
+        if let Some(addr) = &addr
+            && let Ok((200, _)) = Conn::new(addr).call("GET", "/healthz", None, None)
+        {
+            println!("{addr}");
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(format!("{addr}: no answer to /healthz within {TIMEOUT:?}"));
+            return Err(match addr {
+                None => format!("{log}: no \"listening on\" line within {TIMEOUT:?}"),
+                Some(a) => format!("{a}: no answer to /healthz within {TIMEOUT:?}"),
+            });
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -1,13 +1,18 @@
-//! Arguments (clap) and the dispatch to each subcommand.
+//! Arguments (clap) and the dispatch to each subcommand. The flags that
+//! configuration cares about become [`Overrides`]; each subcommand's own
+//! arguments are defined next to the subcommand.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use jiff::Timestamp;
 
-use crate::config::Config;
-use crate::{Failure, open_storage};
+use crate::Failure;
+use crate::config::{Config, Overrides};
+use crate::document::{KeysCommand, RenderArgs};
+use crate::import::ImportArgs;
+use crate::serve::{ServeArgs, WorkerArgs};
+use crate::storage::open_storage;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -51,48 +56,30 @@ pub enum Command {
     /// Seal keys and certificates
     Keys {
         #[command(subcommand)]
-        command: crate::document::KeysCommand,
+        command: KeysCommand,
     },
     /// Render the signed PDF of a certificate
-    Render(crate::document::RenderArgs),
+    Render(RenderArgs),
     /// Generate annotation documents only (scale-out: several processes
     /// share one PostgreSQL database)
     Worker(WorkerArgs),
 }
 
-#[derive(Debug, Args)]
-pub struct WorkerArgs {
-    /// Workers in this process [default: worker.concurrency, 2]
-    #[arg(long)]
-    pub concurrency: Option<usize>,
-}
-
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Address to listen on [default: 127.0.0.1:8080]
-    #[arg(long)]
-    pub addr: Option<SocketAddr>,
-    /// Load the demo data if absent and answer GET /api/v1/demo
-    #[arg(long)]
-    pub demo: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// Issuing body code, e.g. pharmacist_center
-    #[arg(long)]
-    pub body: String,
-    /// Import the valid rows even if some are refused
-    #[arg(long)]
-    pub partial: bool,
-    /// Replace the fields of certificate numbers that exist already
-    #[arg(long)]
-    pub update: bool,
-    /// With --partial: where to write refused rows [default: FILE.rejects.csv]
-    #[arg(long, value_name = "FILE")]
-    pub rejects: Option<PathBuf>,
-    /// The CSV file (`-` reads standard input)
-    pub file: PathBuf,
+impl Cli {
+    /// The flags that override the file and the environment.
+    pub fn overrides(&self) -> Overrides {
+        let (addr, demo) = match &self.command {
+            Command::Serve(s) => (s.addr, s.demo),
+            _ => (None, false),
+        };
+        Overrides {
+            data_dir: self.global.data_dir.clone(),
+            db: self.global.db.clone(),
+            config_file: self.global.config.clone(),
+            addr,
+            demo,
+        }
+    }
 }
 
 pub async fn run(cli: Cli, config: Config) -> Result<(), Failure> {
@@ -142,5 +129,35 @@ mod tests {
         let b = Cli::try_parse_from(["zhengshu", "migrate", "--db", "sqlite://x.db"]).unwrap();
         assert_eq!(a.global.db, b.global.db);
         assert_eq!(a.global.db.as_deref(), Some("sqlite://x.db"));
+    }
+
+    #[test]
+    fn flags_become_overrides() {
+        let cli = Cli::try_parse_from([
+            "zhengshu",
+            "--data-dir",
+            "d",
+            "serve",
+            "--addr",
+            "127.0.0.1:9100",
+            "--demo",
+            "--config",
+            "c.toml",
+            "--db",
+            "sqlite://x.db",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.overrides(),
+            Overrides {
+                data_dir: Some("d".into()),
+                db: Some("sqlite://x.db".into()),
+                config_file: Some("c.toml".into()),
+                addr: Some("127.0.0.1:9100".parse().unwrap()),
+                demo: true,
+            }
+        );
+        let cli = Cli::try_parse_from(["zhengshu", "config"]).unwrap();
+        assert_eq!(cli.overrides(), Overrides::default());
     }
 }

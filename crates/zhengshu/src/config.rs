@@ -1,7 +1,9 @@
 //! The typed configuration: defaults, then `zhengshu.toml` (in the data
 //! directory, or `--config`), then `ZHENGSHU_*` environment variables
 //! (`__` separates nesting: `ZHENGSHU_ANNOTATION__WINDOW_DAYS=60`), then
-//! flags. Secrets are [`Secret`]s: never printed, never logged.
+//! flags, which arrive as plain [`Overrides`] (this module knows nothing of
+//! the argument parser). Secrets are [`Secret`]s: never printed, never
+//! logged.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,8 +11,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use zhengshu_domain::AnnotationPolicy;
-
-use crate::cli::{Cli, Command};
 
 /// A secret value: `Debug` and serialisation show `<redacted>`.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
@@ -182,6 +182,19 @@ impl Default for Config {
     }
 }
 
+/// What the command line sets; it beats the file and the environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub db: Option<String>,
+    /// The configuration file, which then must exist; default
+    /// `<data_dir>/zhengshu.toml`, read if present.
+    pub config_file: Option<PathBuf>,
+    pub addr: Option<SocketAddr>,
+    /// Turns demo mode on (never off).
+    pub demo: bool,
+}
+
 const ENV_PREFIX: &str = "ZHENGSHU_";
 /// The top-level keys the environment may set; other `ZHENGSHU_*` variables
 /// (test settings, for instance) are not configuration.
@@ -201,19 +214,18 @@ const KEYS: &[&str] = &[
 
 impl Config {
     /// Defaults → file → environment → flags.
-    pub fn load(cli: &Cli) -> anyhow::Result<Self> {
-        Self::load_from(cli, std::env::vars())
+    pub fn load(flags: &Overrides) -> anyhow::Result<Self> {
+        Self::load_from(flags, std::env::vars())
     }
 
     pub fn load_from(
-        cli: &Cli,
+        flags: &Overrides,
         env: impl Iterator<Item = (String, String)>,
     ) -> anyhow::Result<Self> {
         let env_table = env_table(env)?;
         // Where the file is depends on the data dir, which the environment
         // and the flags may set.
-        let data_dir = cli
-            .global
+        let data_dir = flags
             .data_dir
             .clone()
             .or_else(|| {
@@ -223,7 +235,7 @@ impl Config {
                     .map(PathBuf::from)
             })
             .unwrap_or_else(|| Config::default().data_dir);
-        let (path, required) = match &cli.global.config {
+        let (path, required) = match &flags.config_file {
             Some(p) => (p.clone(), true),
             None => (data_dir.join("zhengshu.toml"), false),
         };
@@ -232,23 +244,21 @@ impl Config {
         let mut config: Config = toml::Value::Table(table)
             .try_into()
             .context("invalid configuration (file or ZHENGSHU_* environment)")?;
-        config.apply_flags(cli);
+        config.apply(flags);
         Ok(config)
     }
 
-    fn apply_flags(&mut self, cli: &Cli) {
-        if let Some(d) = &cli.global.data_dir {
+    fn apply(&mut self, flags: &Overrides) {
+        if let Some(d) = &flags.data_dir {
             self.data_dir.clone_from(d);
         }
-        if let Some(db) = &cli.global.db {
+        if let Some(db) = &flags.db {
             self.db = Some(db.clone());
         }
-        if let Command::Serve(s) = &cli.command {
-            if let Some(addr) = s.addr {
-                self.addr = addr;
-            }
-            self.demo |= s.demo;
+        if let Some(addr) = flags.addr {
+            self.addr = addr;
         }
+        self.demo |= flags.demo;
     }
 
     /// The database URL in effect.
@@ -346,7 +356,6 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
     fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
         pairs
@@ -366,17 +375,13 @@ mod tests {
         )
         .unwrap();
         let d = dir.path().to_str().unwrap();
-        let cli = Cli::try_parse_from([
-            "zhengshu",
-            "--data-dir",
-            d,
-            "serve",
-            "--addr",
-            "127.0.0.1:9100",
-        ])
-        .unwrap();
+        let flags = Overrides {
+            data_dir: Some(dir.path().to_owned()),
+            addr: Some("127.0.0.1:9100".parse().unwrap()),
+            ..Overrides::default()
+        };
         let c = Config::load_from(
-            &cli,
+            &flags,
             env(&[
                 ("ZHENGSHU_ANNOTATION__MAX_IN_WINDOW", "4"),
                 ("ZHENGSHU_PUBLIC_BASE_URL", "https://env.example"),
@@ -398,24 +403,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("z.toml");
         std::fs::write(&file, "adress = \"x\"\n").unwrap();
-        let cli = Cli::try_parse_from(["zhengshu", "--config", file.to_str().unwrap(), "config"])
-            .unwrap();
-        let e = Config::load_from(&cli, env(&[])).unwrap_err();
+        let flags = Overrides {
+            config_file: Some(file),
+            ..Overrides::default()
+        };
+        let e = Config::load_from(&flags, env(&[])).unwrap_err();
         assert!(format!("{e:#}").contains("adress"), "{e:#}");
-        let cli = Cli::try_parse_from(["zhengshu", "config"]).unwrap();
-        assert!(Config::load_from(&cli, env(&[("ZHENGSHU_ADDR", "not an address")])).is_err());
-        let missing =
-            Cli::try_parse_from(["zhengshu", "--config", "/nonexistent/z.toml", "config"]).unwrap();
+        let none = Overrides::default();
+        assert!(Config::load_from(&none, env(&[("ZHENGSHU_ADDR", "not an address")])).is_err());
+        let missing = Overrides {
+            config_file: Some("/nonexistent/z.toml".into()),
+            ..Overrides::default()
+        };
         assert!(Config::load_from(&missing, env(&[])).is_err());
     }
 
     #[test]
     fn secrets_and_passwords_are_redacted() {
-        let cli =
-            Cli::try_parse_from(["zhengshu", "--db", "postgres://app:hunter2@db/z", "config"])
-                .unwrap();
+        let flags = Overrides {
+            db: Some("postgres://app:hunter2@db/z".into()),
+            ..Overrides::default()
+        };
         let c = Config::load_from(
-            &cli,
+            &flags,
             env(&[("ZHENGSHU_SECRETS__SESSION_KEY", "abcdef0123")]),
         )
         .unwrap();

@@ -10,8 +10,9 @@ use zhengshu_document::{Fonts, Pki, RenderSettings, Renderer};
 use zhengshu_domain::CertificateNumber;
 use zhengshu_storage::{Storage, StorageError};
 
+use crate::Failure;
 use crate::config::Config;
-use crate::{Failure, open_storage};
+use crate::storage::open_storage;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {

@@ -5,12 +5,31 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use clap::Args;
 use zhengshu_domain::{Actor, BodyCode};
 use zhengshu_import::{ImportError, ImportOptions, Report};
 
-use crate::cli::ImportArgs;
+use crate::Failure;
 use crate::config::Config;
-use crate::{Failure, open_storage};
+use crate::storage::open_storage;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Issuing body code, e.g. pharmacist_center
+    #[arg(long)]
+    pub body: String,
+    /// Import the valid rows even if some are refused
+    #[arg(long)]
+    pub partial: bool,
+    /// Replace the fields of certificate numbers that exist already
+    #[arg(long)]
+    pub update: bool,
+    /// With --partial: where to write refused rows [default: FILE.rejects.csv]
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// The CSV file (`-` reads standard input)
+    pub file: PathBuf,
+}
 
 pub async fn run(config: &Config, args: ImportArgs) -> Result<(), Failure> {
     let body =

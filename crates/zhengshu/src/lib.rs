@@ -1,8 +1,14 @@
-//! The `zhengshu` command line (API.md): parses arguments, builds the typed
-//! configuration (defaults → `zhengshu.toml` → `ZHENGSHU_*` environment →
-//! flags), opens the storage backend the database URL names, and runs one
-//! subcommand. Exit codes: 0 success, 1 input rejected, 2 usage,
-//! configuration or environment error.
+//! The `zhengshu` command line (its subcommands are in the README): parses
+//! arguments, builds the typed configuration (defaults → `zhengshu.toml` →
+//! `ZHENGSHU_*` environment → flags), opens the storage backend the
+//! database URL names, and runs one subcommand. Exit codes: 0 success,
+//! 1 input rejected, 2 usage, configuration or environment error.
+//!
+//! Each module uses only those after it: `cli` (arguments, dispatch) →
+//! `serve` (also `worker`) → `import` → `document` (`keys`, `render`, and
+//! the renderer `serve` uses) → `storage` (opens the database) → `secrets`
+//! → `config` (which receives the flags as plain [`config::Overrides`]).
+//! [`Failure`] lives here and is used by all.
 #![forbid(unsafe_code)]
 
 mod cli;
@@ -11,15 +17,15 @@ mod document;
 mod import;
 mod secrets;
 mod serve;
+mod storage;
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
-use zhengshu_storage::{IdVault, Storage};
 
 pub use cli::Cli;
 use config::Config;
+pub use storage::open_storage;
 
 /// A failure and the exit code it deserves.
 #[derive(Debug)]
@@ -38,7 +44,7 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(&cli) {
+    let config = match Config::load(&cli.overrides()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("zhengshu: {e:#}");
@@ -78,39 +84,4 @@ fn init_tracing(config: &Config) {
     } else {
         builder.init();
     }
-}
-
-/// Opens the database the configuration names: `sqlite://…` or
-/// `postgres://…`.
-pub async fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, Failure> {
-    let keys = secrets::load_or_create(config)?;
-    let vault = IdVault::new(&keys.vault);
-    let url = config.database_url();
-    let storage: Arc<dyn Storage> = if url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot create the data directory {}: {e}",
-                config.data_dir.display()
-            )
-        })?;
-        Arc::new(
-            zhengshu_storage_sqlite::SqliteStore::connect(&url, vault)
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {url}: {e}"))?,
-        )
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Arc::new(zhengshu_storage_postgres::PgStore::connect(&url, vault).await.map_err(|e| {
-            anyhow::anyhow!(
-                "cannot connect to PostgreSQL at {}: {e}; is the server running and the URL right?",
-                config::redact_url(&url)
-            )
-        })?)
-    } else {
-        return Err(anyhow::anyhow!(
-            "unsupported database URL {:?}: use sqlite://FILE or postgres://USER@HOST/DB",
-            config::redact_url(&url)
-        )
-        .into());
-    };
-    Ok(storage)
 }

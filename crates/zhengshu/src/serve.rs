@@ -3,8 +3,10 @@
 //! requests and generations in flight. `zhengshu worker`: the workers
 //! alone.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use clap::Args;
 use jiff::SignedDuration;
 use tokio::sync::watch;
 use zhengshu_domain::{Clock, SystemClock};
@@ -12,9 +14,28 @@ use zhengshu_storage::Storage;
 use zhengshu_web::{AppState, RareFonts, Server};
 use zhengshu_worker::{Worker, WorkerConfig};
 
-use crate::cli::WorkerArgs;
+use crate::Failure;
 use crate::config::Config;
-use crate::{Failure, open_storage};
+use crate::storage::open_storage;
+
+// `serve`'s flags reach `run` through the configuration (the command line
+// turns them into overrides).
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long)]
+    pub addr: Option<SocketAddr>,
+    /// Load the demo data if absent and answer GET /api/v1/demo
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Workers in this process [default: worker.concurrency, 2]
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+}
 
 /// A worker as configured, over `storage`.
 fn worker(

@@ -1,51 +1,32 @@
-//! `zhengshu serve` as an operator runs it: the real binary on a free port,
+//! `zhengshu serve` as an operator runs it: the real binary on a port the
+//! system picks,
 //! on SQLite (the default) and on a new PostgreSQL database, answering the
 //! health checks and the demo API, and stopping cleanly on SIGTERM.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use zhengshu_storage::{IdVault, VaultKeys};
 use zhengshu_storage_postgres::testing::FreshPg;
+use zhengshu_testing::{Listening, spawn_listening};
 
-/// A running `zhengshu serve`; killed if the test fails half-way.
-struct Served {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-fn serve(data_dir: &Path, db: Option<&str>) -> Served {
-    let port = free_port();
+/// A running `zhengshu serve` on a port it was given by the system; killed
+/// if the test fails half-way.
+fn serve(data_dir: &Path, db: Option<&str>) -> Listening {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhengshu"));
     cmd.arg("--data-dir").arg(data_dir);
     if let Some(db) = db {
         cmd.args(["--db", db]);
     }
-    cmd.args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
+    cmd.args(["serve", "--demo", "--addr", "127.0.0.1:0"])
         .env_remove("ZHENGSHU_DB")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let served = Served {
-        child: cmd.spawn().expect("start zhengshu serve"),
-        port,
-    };
+        // The address is read from the log line that announces it.
+        .env("RUST_LOG", "info");
+    let served = spawn_listening(&mut cmd, "listening on http://");
+    let port = served.addr.port();
     let deadline = Instant::now() + Duration::from_secs(60);
     while get(port, "/healthz").is_none() {
         assert!(
@@ -73,8 +54,8 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-fn check_and_stop(mut served: Served, data_dir: &Path) {
-    let port = served.port;
+fn check_and_stop(mut served: Listening, data_dir: &Path) {
+    let port = served.addr.port();
     // The first start made the seal keys and publishes their root.
     let (status, body) = get(port, "/.well-known/zhengshu/ca.pem").unwrap();
     assert_eq!(status, 200, "{body}");

@@ -7,7 +7,7 @@
 //! API, with no workers inside the server.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use zhengshu_storage::{IdVault, Storage, VaultKeys};
 use zhengshu_storage_postgres::testing::FreshPg;
+use zhengshu_testing::spawn_listening;
 
 /// A child process killed (SIGKILL) when dropped.
 struct Proc(Child);
@@ -24,13 +25,6 @@ impl Drop for Proc {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 fn zhengshu(data_dir: &Path, db: &str) -> Command {
@@ -128,16 +122,15 @@ fn annotation_state(port: u16, token: &str, id: i64) -> String {
 }
 
 async fn crash_and_recover(data_dir: &Path, db: &str, store: &dyn Storage) {
-    let port = free_port();
-    let _server = Proc(
+    let server = spawn_listening(
         zhengshu(data_dir, db)
-            .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
+            .args(["serve", "--demo", "--addr", "127.0.0.1:0"])
             .env("ZHENGSHU_WORKER__IN_SERVE", "0")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start zhengshu serve"),
+            // The address is read from the log line that announces it.
+            .env("RUST_LOG", "info"),
+        "listening on http://",
     );
+    let port = server.addr.port();
     wait_for("serve answers", 60, || {
         http(port, "GET", "/healthz", None, None).is_some()
     });

@@ -8,10 +8,10 @@
 //! works by keyboard. Screenshots go to `target/e2e/`. Without the browser
 //! the test fails saying what to install: it is never skipped.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -19,6 +19,7 @@ use futures_util::FutureExt;
 use serde_json::json;
 use zhengshu_domain::{Actor, CertificateNumber, Revocation};
 use zhengshu_storage::Storage;
+use zhengshu_testing::{Listening, spawn_listening};
 
 use crate::helpers::*;
 
@@ -29,16 +30,6 @@ const REVOKED_NUMBER: &str = "WS20230712005";
 const REASON: &str = "证书信息与考试记录不符，依规撤销";
 const INSTALL: &str = "apt-get install -y chromium chromium-driver fonts-noto-cjk fonts-hanazono";
 
-/// Kills the driver when the test ends, however it ends.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn chromium() -> PathBuf {
     ["/usr/lib/chromium/chromium", "/usr/bin/chromium"]
         .iter()
@@ -47,35 +38,17 @@ fn chromium() -> PathBuf {
         .unwrap_or_else(|| panic!("Chromium is not installed: {INSTALL}"))
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-async fn start_driver() -> (Driver, u16) {
+/// ChromeDriver on a port it picks; killed when the test ends, however it
+/// ends.
+fn start_driver() -> (Listening, u16) {
     let exe = Path::new("/usr/bin/chromedriver");
     assert!(exe.exists(), "chromedriver is not installed: {INSTALL}");
-    let port = free_port();
-    let child = Command::new(exe)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start chromedriver ({e}): {INSTALL}"));
-    let driver = Driver(child);
-    // Until it listens (a bounded wait for start-up, not a timed assertion).
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return (driver, port);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("chromedriver did not start listening on port {port}");
+    let driver = spawn_listening(
+        Command::new(exe).arg("--port=0"),
+        "started successfully on port ",
+    );
+    let port = driver.addr.port();
+    (driver, port)
 }
 
 async fn browser(port: u16, profile: &Path, mobile_width: Option<u32>) -> Client {
@@ -265,7 +238,7 @@ async fn a_new_holder_with_a_rare_character_finds_their_certificates_in_chromium
     let app = app().await;
     seed_new_holders_certificates(&app).await;
     let (base, stop, serving) = serve(&app).await;
-    let (_driver, port) = start_driver().await;
+    let (_driver, port) = start_driver();
     let profiles = tempfile::tempdir().unwrap();
 
     // Each session is closed even when a step fails, so that no browser
@@ -552,7 +525,7 @@ async fn the_demo_holder_annotates_downloads_and_withdraws_in_chromium() {
     let worker = worker.unwrap();
     zhang(&app).await;
     let (base, stop, serving) = serve(&app).await;
-    let (_driver, port) = start_driver().await;
+    let (_driver, port) = start_driver();
     let profiles = tempfile::tempdir().unwrap();
     let downloads = tempfile::tempdir().unwrap();
     let c = browser_with(

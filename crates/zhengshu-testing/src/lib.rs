@@ -1,0 +1,163 @@
+//! Test support: servers on ports the system picks, never on one chosen in
+//! advance (another test could take it first).
+//!
+//! A server in a process of its own is told to listen on port 0 and says
+//! where it listens: `zhengshu serve --addr 127.0.0.1:0` logs
+//! "listening on http://ADDR", `chromedriver --port=0` prints "… started
+//! successfully on port N." [`spawn_listening`] starts it and reads that
+//! line. A server in the test's own process binds port 0 and hands the
+//! listener over (`zhengshu_web::Server::bind`, then `local_addr`).
+#![forbid(unsafe_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// How long a server may take to announce itself (a first start on a
+/// fresh PostgreSQL database migrates and makes seal keys).
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A process listening at `addr`; killed when dropped, so a failing test
+/// leaves nothing running.
+#[derive(Debug)]
+pub struct Listening {
+    pub child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `cmd`, which must have been told to listen on port 0, and waits
+/// for the line of its standard output or error that names the address
+/// after `marker` (see [`announced_addr`]). Its output is read to the end
+/// and dropped, so the process never blocks on a full pipe. Panics,
+/// showing that output, if the process ends or stays silent for a minute.
+pub fn spawn_listening(cmd: &mut Command, marker: &str) -> Listening {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let (tx, lines) = mpsc::channel();
+    drain(child.stdout.take(), tx.clone());
+    drain(child.stderr.take(), tx);
+    let deadline = Instant::now() + WAIT;
+    let mut seen = String::new();
+    loop {
+        match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => match announced_addr(&line, marker) {
+                Some(addr) => return Listening { child, addr },
+                None => seen.extend([line.as_str(), "\n"]),
+            },
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let why = match e {
+                    RecvTimeoutError::Timeout => "stayed silent",
+                    RecvTimeoutError::Disconnected => "ended",
+                };
+                panic!("{cmd:?} {why} before announcing {marker:?}ADDR; its output:\n{seen}");
+            }
+        }
+    }
+}
+
+/// Sends each line of `stream` to `lines` while anyone listens, and keeps
+/// reading after that.
+fn drain(stream: Option<impl Read + Send + 'static>, lines: mpsc::Sender<String>) {
+    let Some(stream) = stream else { return };
+    std::thread::spawn(move || {
+        let mut stream = BufReader::new(stream);
+        let mut line = Vec::new();
+        while stream.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+            let _ = lines.send(String::from_utf8_lossy(&line).trim_end().to_owned());
+            line.clear();
+        }
+    });
+}
+
+/// The address right after `marker` in `line`: `HOST:PORT`, or a bare port
+/// of 127.0.0.1. Whatever follows it (a full stop, a space, a colour code,
+/// a closing quote) ends it.
+pub fn announced_addr(line: &str, marker: &str) -> Option<SocketAddr> {
+    let (_, rest) = line.split_once(marker)?;
+    let end = rest
+        .find(|c: char| !(c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']')))
+        .unwrap_or(rest.len());
+    let text = rest[..end].trim_end_matches(['.', ':']);
+    text.parse().ok().or_else(|| {
+        let port = text.parse::<u16>().ok()?;
+        Some(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announcements_of_zhengshu_and_chromedriver_are_read() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let log = "2026-12-01T22:00:00Z  INFO zhengshu::serve: listening on \
+                   http://127.0.0.1:41235 addr=127.0.0.1:41235 demo=true";
+        assert_eq!(
+            announced_addr(log, "listening on http://"),
+            Some(at("127.0.0.1:41235"))
+        );
+        let json = r#"{"fields":{"message":"listening on http://[::1]:8080","addr":"[::1]:8080"}}"#;
+        assert_eq!(
+            announced_addr(json, "listening on http://"),
+            Some(at("[::1]:8080"))
+        );
+        let driver = "ChromeDriver was started successfully on port 34797.";
+        assert_eq!(
+            announced_addr(driver, "started successfully on port "),
+            Some(at("127.0.0.1:34797"))
+        );
+        assert_eq!(
+            announced_addr("listening soon", "listening on http://"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_process_that_ends_without_announcing_is_reported_with_its_output() {
+        let failed = std::panic::catch_unwind(|| {
+            spawn_listening(
+                Command::new("sh").args(["-c", "echo no database >&2"]),
+                "listening on http://",
+            )
+        });
+        let message = *failed.unwrap_err().downcast::<String>().unwrap();
+        assert!(message.contains("ended"), "{message}");
+        assert!(message.contains("no database"), "{message}");
+    }
+
+    #[test]
+    fn a_process_that_announces_is_handed_over_and_killed_when_dropped() {
+        let served = spawn_listening(
+            Command::new("sh").args([
+                "-c",
+                "echo starting; echo listening on http://127.0.0.1:9; exec sleep 60",
+            ]),
+            "listening on http://",
+        );
+        assert_eq!(served.addr.port(), 9);
+        let pid = served.child.id();
+        drop(served);
+        let alive = Command::new("kill")
+            .args(["-0", &pid.to_string()])
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(!alive.success(), "process {pid} outlived its handle");
+    }
+}
