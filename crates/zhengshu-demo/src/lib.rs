@@ -1,4 +1,4 @@
-//! The demo data of zhengshu (API.md "Demo data"): realistic issuing bodies
+//! The demo data of zhengshu (the README's log-in): realistic issuing bodies
 //! and qualification types, the demo holder `demo` (张三) with a certificate
 //! that needs annotation, one exempt from it and one revoked, a second holder
 //! whose name has a CJK Extension-B character, the first service terms, and
@@ -19,7 +19,7 @@ use zhengshu_storage::{Conflict, NewHolder, Storage, StorageError};
 
 pub use synthetic::{SYNTHETIC_COUNT, synthetic_certificate};
 
-/// The demo holders' password (API.md).
+/// The demo holders' password (the README).
 pub const DEMO_PASSWORD: &str = "Demo-2024-zhengshu";
 
 /// A demo holder account.
@@ -30,7 +30,7 @@ pub struct DemoHolder {
     pub id_number: &'static str,
 }
 
-/// 张三, the holder of API.md.
+/// 张三, the demo holder of the README.
 pub const DEMO: DemoHolder = DemoHolder {
     username: "demo",
     name: "张三",
@@ -286,19 +286,26 @@ pub struct ShowcaseEntry {
     pub needs_annotation: bool,
 }
 
+/// The numbers of the certificates a visitor is shown: the demo holders'
+/// and a handful of synthetic ones.
+pub fn showcase_numbers() -> Vec<CertificateNumber> {
+    let mut numbers: Vec<CertificateNumber> = showcase_certificates()
+        .into_iter()
+        .map(|c| c.number)
+        .collect();
+    numbers.extend((0..5).map(|i| synthetic_certificate(i * 1999).number));
+    numbers
+}
+
 /// The demo holders' certificates and a handful of synthetic ones.
 pub async fn showcase(
     storage: &dyn Storage,
     policy: &AnnotationPolicy,
 ) -> Result<Vec<ShowcaseEntry>, StorageError> {
-    let mut numbers: Vec<String> = showcase_certificates()
-        .into_iter()
-        .map(|c| c.number.to_string())
-        .collect();
-    numbers.extend((0..5).map(|i| synthetic_certificate(i * 1999).number.to_string()));
+    let numbers = showcase_numbers();
     let mut out = Vec::with_capacity(numbers.len());
-    for n in numbers {
-        let number = CertificateNumber::parse(&n).expect("demo number");
+    for number in numbers {
+        let n = number.to_string();
         let c = match storage.certificate_by_number(&number).await {
             Ok(c) => c,
             Err(StorageError::NotFound) => continue,

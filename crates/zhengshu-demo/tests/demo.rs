@@ -1,4 +1,4 @@
-//! Loading the demo data: what API.md promises is there, and a second load
+//! Loading the demo data: what the README promises is there, and a second load
 //! changes nothing.
 
 use zhengshu_demo::*;
