@@ -11,10 +11,25 @@ use zhengshu_storage::SessionKind;
 use super::{ApiError, ApiHolder, ApiJson, ApiSignedIn, ErrorBody};
 use crate::client::ClientAddr;
 use crate::error::Error;
-use crate::services::accounts::{self, Registration};
+use crate::services::accounts;
 use crate::services::sessions;
 use crate::services::terms as service_terms;
 use crate::state::AppState;
+
+/// A registration (用户注册).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct Registration {
+    /// 持证人姓名, as on the certificate; rare characters welcome.
+    pub name: String,
+    /// `resident_id`, `passport`, `hk_macao_permit`, `taiwan_permit` or
+    /// `foreign_permanent_resident_id`.
+    pub id_type: String,
+    pub id_number: String,
+    pub username: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
 
 /// The new account.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -33,9 +48,16 @@ pub struct Created {
     ))]
 pub async fn register(
     State(state): State<AppState>,
-    ApiJson(mut r): ApiJson<Registration>,
+    ApiJson(r): ApiJson<Registration>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    r.password_confirmation = None;
+    let r = accounts::Registration {
+        name: r.name,
+        id_type: r.id_type,
+        id_number: r.id_number,
+        username: r.username,
+        password: r.password,
+        password_confirmation: None,
+    };
     let id = accounts::register(&state, &r).await?;
     let holder = state.storage.holder(id).await?;
     Ok((

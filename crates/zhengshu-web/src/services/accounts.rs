@@ -16,21 +16,18 @@ use super::sessions::client_key;
 use super::{Error, FieldError};
 use crate::state::AppState;
 
-/// A registration as submitted (page form or API body).
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+/// A registration as submitted (the page form, or the API's body).
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Registration {
-    /// 持证人姓名, as on the certificate; rare characters welcome.
+    /// 持证人姓名, as on the certificate.
     pub name: String,
-    /// `resident_id`, `passport`, `hk_macao_permit`, `taiwan_permit` or
-    /// `foreign_permanent_resident_id`.
+    /// An [`IdType`] code.
     pub id_type: String,
     pub id_number: String,
     pub username: String,
-    #[schema(format = Password)]
     pub password: String,
     /// Only the page form asks for it; the API leaves it out.
-    #[schema(ignore)]
     pub password_confirmation: Option<String>,
 }
 

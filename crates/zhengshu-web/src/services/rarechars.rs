@@ -13,8 +13,7 @@ pub const DEFAULT_LIMIT: usize = 60;
 pub const MAX_LIMIT: usize = 200;
 
 /// Exactly one of: `pinyin`; `codepoint`; `radical` with `strokes`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct RareCharsQuery {
     /// One syllable: `yan`, `yán` or `yan2` (ü as `v`).
     pub pinyin: Option<String>,
