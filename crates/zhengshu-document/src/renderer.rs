@@ -21,7 +21,7 @@ pub struct RenderSettings {
     /// `https://zhengshu.example.cn`.
     pub public_base_url: String,
     /// Certificates issued on or after this day carry the ministry's seal
-    /// before the issuing body's (SPEC: 2021-12-17).
+    /// before the issuing body's (the cut-over, 2021-12-17).
     pub ministry_seal_since: Date,
     /// Where imported photos are kept (named as stored on the certificate).
     pub photo_dir: Option<PathBuf>,

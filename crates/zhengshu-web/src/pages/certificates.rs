@@ -51,7 +51,7 @@ impl Row {
     }
 }
 
-/// What an empty list tells the holder (SPEC §3).
+/// What an empty list tells the holder: why it may be empty and what to do.
 struct EmptyHelp {
     name: String,
     id_type: String,
