@@ -287,19 +287,26 @@ pub struct ShowcaseEntry {
     pub needs_annotation: bool,
 }
 
+/// The numbers of the certificates a visitor is shown: the demo holders'
+/// and a handful of synthetic ones.
+pub fn showcase_numbers() -> Vec<CertificateNumber> {
+    let mut numbers: Vec<CertificateNumber> = showcase_certificates()
+        .into_iter()
+        .map(|c| c.number)
+        .collect();
+    numbers.extend((0..5).map(|i| synthetic_certificate(i * 1999).number));
+    numbers
+}
+
 /// The demo holders' certificates and a handful of synthetic ones.
 pub async fn showcase(
     storage: &dyn Storage,
     policy: &AnnotationPolicy,
 ) -> Result<Vec<ShowcaseEntry>, StorageError> {
-    let mut numbers: Vec<String> = showcase_certificates()
-        .into_iter()
-        .map(|c| c.number.to_string())
-        .collect();
-    numbers.extend((0..5).map(|i| synthetic_certificate(i * 1999).number.to_string()));
+    let numbers = showcase_numbers();
     let mut out = Vec::with_capacity(numbers.len());
-    for n in numbers {
-        let number = CertificateNumber::parse(&n).expect("demo number");
+    for number in numbers {
+        let n = number.to_string();
         let c = match storage.certificate_by_number(&number).await {
             Ok(c) => c,
             Err(StorageError::NotFound) => continue,

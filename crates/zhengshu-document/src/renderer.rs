@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use zhengshu_domain::{Certificate, CertificateStatus, IdType, Sex};
 
 use crate::{
@@ -20,7 +21,7 @@ pub struct RenderSettings {
     /// `https://zhengshu.example.cn`.
     pub public_base_url: String,
     /// Certificates issued on or after this day carry the ministry's seal
-    /// before the issuing body's (SPEC: 2021-12-17).
+    /// before the issuing body's (the cut-over, 2021-12-17).
     pub ministry_seal_since: Date,
     /// Where imported photos are kept (named as stored on the certificate).
     pub photo_dir: Option<PathBuf>,
@@ -158,17 +159,16 @@ fn id_type_label(t: IdType) -> &'static str {
     }
 }
 
+/// Everything but RFC 3986 unreserved characters.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 fn url_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, NOT_UNRESERVED).to_string()
 }
 
 #[cfg(test)]

@@ -32,32 +32,70 @@ impl Default for AnnotationPolicy {
             window_days: 90,
             max_in_window: 3,
             max_validity_days: 90,
-            scenarios: vec![Scenario::new("self_use")],
+            scenarios: vec![Scenario::SelfUse],
         }
     }
 }
 
-/// 使用场景: a usage scenario code such as `self_use` (本人调用).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Scenario(String);
+/// 使用场景: what a holder states the annotated copy is for. Each
+/// scenario has a stable code (configuration, API, stored rows), a label in
+/// the translations (`scenario-<code>`) and one printed on the document;
+/// adding a use means adding a variant here and its labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scenario {
+    /// `self_use`: 本人调用.
+    SelfUse,
+}
 
 impl Scenario {
-    pub fn new(code: &str) -> Self {
-        Self(code.to_owned())
-    }
-    pub fn code(&self) -> &str {
-        &self.0
-    }
+    /// Every scenario there is.
+    pub const ALL: [Scenario; 1] = [Scenario::SelfUse];
 
-    /// The scenario as printed on the (Chinese) document; a configured
-    /// scenario without a known label prints its code.
-    pub fn document_label(&self) -> &str {
-        match self.0.as_str() {
-            "self_use" => "本人调用",
-            other => other,
+    pub fn code(self) -> &'static str {
+        match self {
+            Scenario::SelfUse => "self_use",
         }
     }
+
+    /// The scenario of `code`, if there is one.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The scenario as printed on the (Chinese) document.
+    pub fn document_label(self) -> &'static str {
+        match self {
+            Scenario::SelfUse => "本人调用",
+        }
+    }
+}
+
+/// 加注有效期 in days: from 1 to the configured maximum, by construction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ValidityDays(u16);
+
+impl ValidityDays {
+    /// `days` if it is from 1 to `max`.
+    pub fn parse(days: i64, max: u16) -> Result<Self, ApplicationError> {
+        match u16::try_from(days) {
+            Ok(d) if (1..=max).contains(&d) => Ok(Self(d)),
+            _ => Err(ApplicationError::BadDays { max }),
+        }
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+/// An application's parameters, parsed: an offered scenario and a validity
+/// within the maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Application {
+    pub scenario: Scenario,
+    pub days: ValidityDays,
 }
 
 /// A refused application: the limit is reached until `next_possible_on`.
@@ -85,21 +123,27 @@ impl AnnotationPolicy {
         issue_date >= self.cutover || !body_exempt_before_cutover
     }
 
-    /// Checks an application's scenario and validity length.
+    /// Parses an application's scenario code and validity length (the
+    /// validity is reported first when both are refused).
     pub fn check_application(
         &self,
         scenario: &str,
         days: i64,
-    ) -> Result<Scenario, ApplicationError> {
-        if days < 1 || days > i64::from(self.max_validity_days) {
-            return Err(ApplicationError::BadDays {
-                max: self.max_validity_days,
-            });
-        }
-        self.scenarios
-            .iter()
-            .find(|s| s.code() == scenario)
-            .cloned()
+    ) -> Result<Application, ApplicationError> {
+        let days = self.validity_days(days)?;
+        let scenario = self.scenario(scenario)?;
+        Ok(Application { scenario, days })
+    }
+
+    /// `days` as a validity under this policy's maximum.
+    pub fn validity_days(&self, days: i64) -> Result<ValidityDays, ApplicationError> {
+        ValidityDays::parse(days, self.max_validity_days)
+    }
+
+    /// The offered scenario of `code`.
+    pub fn scenario(&self, code: &str) -> Result<Scenario, ApplicationError> {
+        Scenario::from_code(code)
+            .filter(|s| self.scenarios.contains(s))
             .ok_or(ApplicationError::UnknownScenario)
     }
 
@@ -500,9 +544,10 @@ mod tests {
             ),
         ];
         for (desc, scenario, days, expected) in rows {
-            let got = p.check_application(scenario, *days).map(|s| {
-                assert_eq!(s.code(), *scenario, "{desc}: scenario");
+            let got = p.check_application(scenario, *days).map(|app| {
+                assert_eq!(app.scenario.code(), *scenario, "{desc}: scenario");
                 let days = u16::try_from(*days).expect("accepted days fit in u16");
+                assert_eq!(app.days.get(), days, "{desc}: days");
                 AnnotationPolicy::valid_until(from, days)
             });
             assert_eq!(&got, expected, "{desc}");
@@ -518,14 +563,14 @@ mod tests {
     fn validity_follows_configuration() {
         let p = AnnotationPolicy {
             max_validity_days: 30,
-            scenarios: vec![Scenario::new("self_use"), Scenario::new("employer")],
+            scenarios: vec![Scenario::SelfUse],
             ..AnnotationPolicy::default()
         };
         // (description, scenario, days, accepted)
         let rows = [
             ("configured max 30: 30 days accepted", "self_use", 30, true),
             ("configured max 30: 31 days refused", "self_use", 31, false),
-            ("configured scenario accepted", "employer", 1, true),
+            ("configured scenario accepted", "self_use", 1, true),
         ];
         for (desc, scenario, days, accepted) in rows {
             let got = p.check_application(scenario, days);
@@ -534,6 +579,104 @@ mod tests {
                 assert_eq!(got, Err(ApplicationError::BadDays { max: 30 }), "{desc}");
             }
         }
+    }
+
+    #[test]
+    fn validity_days_are_parsed_against_the_maximum() {
+        // (description, days, configured maximum, expected)
+        let rows: &[(&str, i64, u16, Result<u16, ApplicationError>)] = &[
+            ("1 day is the least", 1, 90, Ok(1)),
+            ("the maximum itself", 90, 90, Ok(90)),
+            ("0 days", 0, 90, Err(ApplicationError::BadDays { max: 90 })),
+            (
+                "negative",
+                -3,
+                90,
+                Err(ApplicationError::BadDays { max: 90 }),
+            ),
+            (
+                "one past the maximum",
+                91,
+                90,
+                Err(ApplicationError::BadDays { max: 90 }),
+            ),
+            (
+                "past a configured 30",
+                31,
+                30,
+                Err(ApplicationError::BadDays { max: 30 }),
+            ),
+            (
+                "beyond u16",
+                70_000,
+                90,
+                Err(ApplicationError::BadDays { max: 90 }),
+            ),
+            (
+                "beyond i32",
+                i64::MAX,
+                90,
+                Err(ApplicationError::BadDays { max: 90 }),
+            ),
+        ];
+        for (desc, days, max, expected) in rows {
+            let got = ValidityDays::parse(*days, *max).map(ValidityDays::get);
+            assert_eq!(&got, expected, "{desc}");
+        }
+        let p = AnnotationPolicy::default();
+        assert_eq!(p.validity_days(90).map(ValidityDays::get), Ok(90));
+    }
+
+    #[test]
+    fn scenarios_by_code() {
+        let none_offered = AnnotationPolicy {
+            scenarios: Vec::new(),
+            ..AnnotationPolicy::default()
+        };
+        let default = AnnotationPolicy::default();
+        // (description, policy, code, expected)
+        let rows = [
+            (
+                "self_use is offered by default",
+                &default,
+                "self_use",
+                Ok(Scenario::SelfUse),
+            ),
+            (
+                "unknown code",
+                &default,
+                "lend_out",
+                Err(ApplicationError::UnknownScenario),
+            ),
+            (
+                "codes are exact",
+                &default,
+                "Self_Use",
+                Err(ApplicationError::UnknownScenario),
+            ),
+            (
+                "empty code",
+                &default,
+                "",
+                Err(ApplicationError::UnknownScenario),
+            ),
+            (
+                "known but not offered",
+                &none_offered,
+                "self_use",
+                Err(ApplicationError::UnknownScenario),
+            ),
+        ];
+        for (desc, p, code, expected) in rows {
+            assert_eq!(p.scenario(code), expected, "{desc}");
+        }
+        for s in Scenario::ALL {
+            assert_eq!(Scenario::from_code(s.code()), Some(s), "{s:?}");
+        }
+        assert_eq!(Scenario::SelfUse.document_label(), "本人调用");
+        // The configuration names scenarios by their codes.
+        let configured: Vec<Scenario> = serde_json::from_str(r#"["self_use"]"#).unwrap();
+        assert_eq!(configured, [Scenario::SelfUse]);
     }
 
     #[test]

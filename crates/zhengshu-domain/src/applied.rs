@@ -6,7 +6,7 @@
 
 use jiff::Timestamp;
 
-use crate::{AnnotationState, Day};
+use crate::{AnnotationState, Day, Holder, Scenario, ValidityDays};
 
 /// An application to store (the limit is checked by the store, atomically
 /// with the insert).
@@ -14,10 +14,10 @@ use crate::{AnnotationState, Day};
 pub struct NewAnnotation {
     pub certificate_id: i64,
     pub holder_id: i64,
-    /// 使用场景 code, checked against the policy's scenarios.
-    pub scenario: String,
-    /// Validity in days, checked against the policy.
-    pub days: u16,
+    /// 使用场景, one the policy offers.
+    pub scenario: Scenario,
+    /// Validity in days, within the policy's maximum.
+    pub days: ValidityDays,
     /// 查验码: an unguessable code for the verification page and the QR
     /// code.
     pub verification_code: String,
@@ -50,6 +50,11 @@ pub struct Annotation {
 }
 
 impl Annotation {
+    /// Whether `holder` applied for this annotation.
+    pub fn belongs_to(&self, holder: &Holder) -> bool {
+        self.holder_id == holder.id
+    }
+
     /// The state on `today`: a ready annotation past its last day is
     /// expired.
     pub fn state_on(&self, today: Day) -> AnnotationState {

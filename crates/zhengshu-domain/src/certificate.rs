@@ -5,7 +5,7 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::{BodyCode, Day, HolderName, IdDocument, QualificationCode};
+use crate::{BodyCode, Day, Holder, HolderName, IdDocument, QualificationCode};
 
 pub const MAX_NUMBER_LEN: usize = 40;
 
@@ -140,9 +140,18 @@ pub struct Certificate {
     pub status: CertificateStatus,
 }
 
+impl Certificate {
+    /// Whether this certificate is `holder`'s: the same ID type, ID number
+    /// and name. A certificate of somebody else is treated as absent.
+    pub fn belongs_to(&self, holder: &Holder) -> bool {
+        self.data.id == holder.id_document && self.data.name == holder.name
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::IdType;
 
     #[test]
     fn certificate_numbers() {
@@ -153,6 +162,81 @@ mod tests {
         assert!(CertificateNumber::parse(&"1".repeat(41)).is_err());
         assert!(CertificateNumber::parse("证书0001").is_err());
         assert!(CertificateNumber::parse("AB CD").is_err());
+    }
+
+    fn certificate(name: &str, id_type: IdType, number: &str) -> Certificate {
+        Certificate {
+            id: 1,
+            data: NewCertificate {
+                number: CertificateNumber::parse("ZY2023-0001").unwrap(),
+                management_number: None,
+                name: HolderName::parse(name).unwrap(),
+                sex: None,
+                birth_date: None,
+                id: IdDocument::parse(id_type, number).unwrap(),
+                qualification: QualificationCode::parse("licensed_pharmacist").unwrap(),
+                category: None,
+                specialty: None,
+                level: None,
+                approval_date: None,
+                issue_date: jiff::civil::date(2023, 3, 15),
+                photo: None,
+            },
+            qualification_name: "执业药师".into(),
+            body: BodyCode::parse("pharmacist_center").unwrap(),
+            body_name: "国家药品监督管理局".into(),
+            body_exempt_before_cutover: false,
+            status: CertificateStatus::Valid,
+        }
+    }
+
+    fn holder(name: &str, id_type: IdType, number: &str) -> Holder {
+        Holder {
+            id: 7,
+            username: crate::Username::parse("zhangsan").unwrap(),
+            name: HolderName::parse(name).unwrap(),
+            id_document: IdDocument::parse(id_type, number).unwrap(),
+            password_hash: String::new(),
+            created_at: Timestamp::UNIX_EPOCH,
+            accepted_terms: None,
+        }
+    }
+
+    #[test]
+    fn a_certificate_belongs_to_the_holder_with_its_id_and_name() {
+        const ID: &str = "11010519491231002X";
+        let c = certificate("张三", IdType::ResidentId, ID);
+        // (description, holder, belongs)
+        let rows = [
+            (
+                "same ID type, number and name",
+                holder("张三", IdType::ResidentId, ID),
+                true,
+            ),
+            (
+                "the number as typed in lower case is the same number",
+                holder("张三", IdType::ResidentId, "11010519491231002x"),
+                true,
+            ),
+            (
+                "another name",
+                holder("张叁", IdType::ResidentId, ID),
+                false,
+            ),
+            (
+                "another number",
+                holder("张三", IdType::ResidentId, "110105194912310038"),
+                false,
+            ),
+            (
+                "the same characters as a passport number",
+                holder("张三", IdType::Passport, ID),
+                false,
+            ),
+        ];
+        for (desc, h, belongs) in rows {
+            assert_eq!(c.belongs_to(&h), belongs, "{desc}");
+        }
     }
 
     #[test]

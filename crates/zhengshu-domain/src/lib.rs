@@ -20,7 +20,10 @@ pub mod name;
 pub mod password;
 pub mod reference;
 
-pub use annotation::{AnnotationPolicy, AnnotationState, ApplicationError, LimitReached, Scenario};
+pub use annotation::{
+    AnnotationPolicy, AnnotationState, Application, ApplicationError, LimitReached, Scenario,
+    ValidityDays,
+};
 pub use applied::{Annotation, NewAnnotation};
 pub use audit::{Actor, AuditEvent, NewAuditEvent};
 pub use certificate::{

@@ -60,8 +60,8 @@ pub fn application(cert: i64, holder: i64, on: Day, code: &str) -> NewAnnotation
     NewAnnotation {
         certificate_id: cert,
         holder_id: holder,
-        scenario: "self_use".into(),
-        days: 90,
+        scenario: zhengshu_domain::Scenario::SelfUse,
+        days: zhengshu_domain::ValidityDays::parse(90, 90).expect("90 days"),
         verification_code: code.into(),
         applied_on: on,
         applied_at: on

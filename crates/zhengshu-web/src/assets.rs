@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use crate::AppState;
+use crate::state::AppState;
 
 const CSS: &str = include_str!("../assets/portal.css");
 const PICKER_JS: &str = include_str!("../assets/picker.js");

@@ -8,20 +8,15 @@
 //! is left to the system's fonts. Characters no configured font covers
 //! (Extensions G and H today) show with their code point label beside
 //! them in the picker.
+//!
+//! This module keeps the fonts and cuts the slices; the pages serve them
+//! (`pages::fonts`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use zhengshu_rarechars::font::FontCoverage;
-
-use crate::AppState;
-use crate::error::ApiError;
 
 /// The font family name the style sheets use.
 pub const FAMILY: &str = "Zhengshu Rare";
@@ -35,6 +30,11 @@ pub const HANAMIN: [&str; 2] = [
     "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
     "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",
 ];
+
+/// A slice of a font could not be cut.
+#[derive(Debug, thiserror::Error)]
+#[error("font subset: {0}")]
+pub struct SubsetError(String);
 
 /// The configured fonts, read on first use.
 #[derive(Debug, Default)]
@@ -123,7 +123,7 @@ impl RareFonts {
     }
 
     /// The font of the slice starting at `start`, if there is one.
-    pub fn slice(&self, start: u32) -> Result<Option<Arc<Vec<u8>>>, ApiError> {
+    pub fn slice(&self, start: u32) -> Result<Option<Arc<Vec<u8>>>, SubsetError> {
         let cache = |c: &Mutex<HashMap<u32, Arc<Vec<u8>>>>| {
             c.lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -140,7 +140,7 @@ impl RareFonts {
         let bytes = Arc::new(
             loaded.fonts[*font]
                 .subset(chars)
-                .map_err(|e| ApiError::Internal(format!("font subset: {e}")))?,
+                .map_err(|e| SubsetError(e.to_string()))?,
         );
         let mut map = self
             .cache
@@ -163,59 +163,4 @@ impl RareFonts {
                 .get(&(u32::from(c) & !0xFF))
                 .is_some_and(|(_, chars)| chars.binary_search(&c).is_ok())
     }
-}
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/fonts/rare.css", get(css))
-        .route("/fonts/rare/{file}", get(slice))
-}
-
-async fn css(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let fonts = state.fonts.clone();
-    let css = tokio::task::spawn_blocking(move || fonts.css().to_owned())
-        .await
-        .map_err(|e| ApiError::Internal(format!("font task: {e}")))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/css; charset=utf-8"),
-            ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=86400"),
-            ),
-        ],
-        css,
-    )
-        .into_response())
-}
-
-async fn slice(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-) -> Result<Response, ApiError> {
-    let start = file
-        .strip_suffix(".ttf")
-        .filter(|h| (4..=6).contains(&h.len()))
-        .and_then(|h| u32::from_str_radix(h, 16).ok())
-        .filter(|s| s & 0xFF == 0)
-        .ok_or(ApiError::NotFound)?;
-    let fonts = state.fonts.clone();
-    let bytes = tokio::task::spawn_blocking(move || fonts.slice(start))
-        .await
-        .map_err(|e| ApiError::Internal(format!("font task: {e}")))??
-        .ok_or(ApiError::NotFound)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("font/ttf")),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=604800"),
-            ),
-        ],
-        bytes.as_ref().clone(),
-    )
-        .into_response())
 }

@@ -3,9 +3,9 @@
 //! compile time. Pages and API error messages both take their text from
 //! here and nowhere else. The language of a request comes from the
 //! `lang` cookie (set by the language switch) or else `Accept-Language`;
-//! [`negotiate`] puts it in the request's extensions and, with whether the
-//! request is for a page or the API, in a task-local [`Context`], where the
-//! error renderer finds it.
+//! [`negotiate`] puts it in the request's extensions, where handlers and
+//! the error renderers of `api/` and `pages/` take it as the [`Lang`]
+//! extractor.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -104,6 +104,7 @@ impl Lang {
     }
 
     /// Whether the catalogue has message `id`.
+    #[cfg(test)]
     pub fn has(self, id: &str) -> bool {
         bundles()[self as usize].has_message(id)
     }
@@ -145,6 +146,7 @@ fn bundle(tag: &str, source: &str) -> Bundle {
 }
 
 /// The ids of every message of a Fluent source (for the catalogue tests).
+#[cfg(test)]
 pub fn message_ids(source: &str) -> Vec<String> {
     source
         .lines()
@@ -156,7 +158,7 @@ pub fn message_ids(source: &str) -> Vec<String> {
 /// The language of a request: the switch's cookie, else the best of
 /// `Accept-Language`, else zh-CN.
 pub fn language_of(headers: &HeaderMap) -> Lang {
-    if let Some(lang) = crate::session::cookie(headers, LANG_COOKIE).and_then(Lang::from_tag) {
+    if let Some(lang) = crate::cookies::cookie(headers, LANG_COOKIE).and_then(Lang::from_tag) {
         return lang;
     }
     headers
@@ -187,38 +189,12 @@ pub fn from_accept_language(value: &str) -> Option<Lang> {
     best.map(|(_, l)| l)
 }
 
-/// What an error answer needs to know of the request being handled.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Context {
-    pub lang: Lang,
-    /// A page (HTML answers) rather than the JSON API.
-    pub html: bool,
-}
-
-tokio::task_local! {
-    static CONTEXT: Context;
-}
-
-/// The context of the request being handled (zh-CN JSON outside one).
-pub fn context() -> Context {
-    CONTEXT.try_with(|c| *c).unwrap_or_default()
-}
-
-/// Whether a path is answered with JSON rather than pages.
-pub fn is_api_path(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
-}
-
 /// Middleware: decides the request's language and sets the answer's
 /// `Content-Language` and `Vary`.
 pub async fn negotiate(mut req: Request, next: Next) -> Response {
     let lang = language_of(req.headers());
-    let context = Context {
-        lang,
-        html: !is_api_path(req.uri().path()),
-    };
     req.extensions_mut().insert(lang);
-    let mut response = CONTEXT.scope(context, next.run(req)).await;
+    let mut response = next.run(req).await;
     let headers = response.headers_mut();
     if let Ok(v) = lang.tag().parse() {
         headers.insert(header::CONTENT_LANGUAGE, v);
@@ -288,7 +264,7 @@ mod tests {
     #[test]
     fn every_error_code_has_its_messages() {
         for lang in Lang::ALL {
-            for code in crate::error::ApiError::CODES {
+            for code in crate::error::Error::CODES {
                 assert!(
                     lang.has(&format!("error-{code}")),
                     "{} error-{code}",
@@ -323,7 +299,10 @@ mod tests {
                 "annotation_days",
                 "annotation_scenario",
             ];
-            for code in fields.iter().chain(crate::rarechars::CODES.iter()) {
+            for code in fields
+                .iter()
+                .chain(crate::services::rarechars::CODES.iter())
+            {
                 assert!(
                     lang.has(&format!("field-{code}")),
                     "{} field-{code}",

@@ -263,8 +263,9 @@ pub fn block(
     valid_until: jiff::civil::Date,
 ) -> AnnotationBlock {
     AnnotationBlock {
-        scenario_label: zhengshu_domain::Scenario::new(&a.scenario)
-            .document_label()
+        // A stored code this build does not know prints as itself.
+        scenario_label: zhengshu_domain::Scenario::from_code(&a.scenario)
+            .map_or(a.scenario.as_str(), |s| s.document_label())
             .to_owned(),
         valid_from,
         valid_until,

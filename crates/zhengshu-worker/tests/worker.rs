@@ -69,7 +69,7 @@ async fn a_job_becomes_a_ready_annotation_with_its_document() {
     let s = setup(WorkerConfig::default()).await;
     let policy = AnnotationPolicy::default();
     let mut app = application(s.cert, s.holder, s.clock.today(), "READY");
-    app.days = 30;
+    app.days = policy.validity_days(30).unwrap();
     let a = s.store.apply_annotation(&app, &policy).await.unwrap();
     assert_eq!(
         s.worker.drain().await.unwrap(),

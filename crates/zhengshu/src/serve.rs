@@ -115,7 +115,10 @@ pub async fn run(config: Config) -> Result<(), Failure> {
         config.public_base_url.clone(),
     );
     state.policy = Arc::new(config.annotation.clone());
-    state.demo = config.demo;
+    // The demo endpoint lists what the demo data holds.
+    state.demo = config
+        .demo
+        .then(|| zhengshu_demo::showcase_numbers().into());
     state.trust_forwarded_for = config.web.trust_forwarded_for;
     state.fonts = Arc::new(RareFonts::from_files(config.web.rare_fonts.clone()));
     let renderer = Arc::new(renderer);

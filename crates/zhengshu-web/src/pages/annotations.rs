@@ -11,16 +11,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhengshu_domain::Holder;
+use zhengshu_domain::{ApplicationError, Holder};
 
-use super::{Chrome, path_id, render};
-use crate::AppState;
-use crate::annotate;
-use crate::api::Disposition;
-use crate::error::ApiError;
+use super::extract::{Csrf, CsrfForm, PageHolder};
+use super::{Chrome, PageError, path_id, render};
+use crate::download::{Disposition, pdf_response};
+use crate::error::{Error, field_message};
 use crate::i18n::{Arg, Lang};
-use crate::session::{Csrf, CsrfForm, PageHolder};
-use crate::views;
+use crate::services::{self, annotations, certificates};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -68,9 +67,9 @@ async fn form_page(
     h: &Holder,
     id: i64,
     filled: Option<Filled>,
-    error: Option<&ApiError>,
-) -> Result<Response, ApiError> {
-    let c = views::own_certificate(state, h, id).await?;
+    error: Option<&Error>,
+) -> Result<Response, PageError> {
+    let c = certificates::own(state, h, id).await?;
     let max = state.policy.max_validity_days;
     let filled = filled.unwrap_or(Filled {
         scenario: state
@@ -82,8 +81,11 @@ async fn form_page(
         days: max.to_string(),
     });
     let (errors, refusal) = match error {
-        Some(ApiError::Validation(fields)) => (
-            fields.iter().map(|f| (f.field, f.message(lang))).collect(),
+        Some(Error::Validation(fields)) => (
+            fields
+                .iter()
+                .map(|f| (f.field, field_message(f, lang)))
+                .collect(),
             None,
         ),
         Some(e) => (Vec::new(), Some(e.message(lang))),
@@ -113,7 +115,7 @@ async fn form_page(
         errors,
         refusal,
     };
-    let status = error.map_or(StatusCode::OK, ApiError::status);
+    let status = error.map_or(StatusCode::OK, Error::status);
     Ok(render(status, &page))
 }
 
@@ -123,7 +125,7 @@ async fn form(
     Csrf(csrf): Csrf,
     PageHolder(h): PageHolder,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, PageError> {
     form_page(&state, lang, &csrf, &h, path_id(&id)?, None, None).await
 }
 
@@ -142,16 +144,22 @@ async fn apply(
     PageHolder(h): PageHolder,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<ApplyForm>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, PageError> {
     let id = path_id(&id)?;
-    let applied = match f.days.trim() {
-        "" => annotate::apply(&state, &h, id, &f.scenario, None).await,
-        d => match d.parse::<i64>() {
-            Ok(days) => annotate::apply(&state, &h, id, &f.scenario, Some(days)).await,
-            Err(_) => Err(ApiError::Validation(vec![annotate::days_field_error(
-                state.policy.max_validity_days,
-            )])),
-        },
+    // Parsed here, once: the service takes domain types. Empty days are
+    // the maximum; anything but a whole number is refused like a bad one.
+    let policy = &state.policy;
+    let application = match f.days.trim() {
+        "" => Ok(i64::from(policy.max_validity_days)),
+        d => d.parse::<i64>().map_err(|_| ApplicationError::BadDays {
+            max: policy.max_validity_days,
+        }),
+    }
+    .and_then(|days| policy.check_application(&f.scenario, days))
+    .map_err(|e| annotations::refused(&e));
+    let applied = match application {
+        Ok(application) => annotations::apply(&state, &h, id, application).await,
+        Err(e) => Err(e),
     };
     match applied {
         Ok(_) => {
@@ -159,18 +167,18 @@ async fn apply(
         }
         // Refusals the holder can act on: the form again, as typed.
         Err(
-            e @ (ApiError::Validation(_)
-            | ApiError::AnnotationLimit { .. }
-            | ApiError::AnnotationNotNeeded
-            | ApiError::CertificateRevoked),
+            e @ (services::Error::Validation(_)
+            | services::Error::AnnotationLimit { .. }
+            | services::Error::AnnotationNotNeeded
+            | services::Error::CertificateRevoked),
         ) => {
             let filled = Filled {
                 scenario: f.scenario,
                 days: f.days,
             };
-            form_page(&state, lang, &csrf, &h, id, Some(filled), Some(&e)).await
+            form_page(&state, lang, &csrf, &h, id, Some(filled), Some(&e.into())).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -182,8 +190,8 @@ async fn withdraw(
     PageHolder(h): PageHolder,
     Path(id): Path<String>,
     CsrfForm(Empty {}): CsrfForm<Empty>,
-) -> Result<Response, ApiError> {
-    let a = annotate::withdraw(&state, &h, path_id(&id)?).await?;
+) -> Result<Response, PageError> {
+    let a = annotations::withdraw(&state, &h, path_id(&id)?).await?;
     Ok(Redirect::to(&format!(
         "/certificates/{}/download?done=withdrawn",
         a.certificate_id
@@ -196,8 +204,9 @@ async fn annotation_document(
     PageHolder(h): PageHolder,
     Path(id): Path<String>,
     Query(d): Query<Disposition>,
-) -> Result<Response, ApiError> {
-    annotate::annotation_document(&state, &h, path_id(&id)?, d.inline()).await
+) -> Result<Response, PageError> {
+    let doc = annotations::annotation_document(&state, &h, path_id(&id)?, d.inline()).await?;
+    Ok(pdf_response(doc, d.inline()))
 }
 
 async fn certificate_document(
@@ -205,6 +214,7 @@ async fn certificate_document(
     PageHolder(h): PageHolder,
     Path(id): Path<String>,
     Query(d): Query<Disposition>,
-) -> Result<Response, ApiError> {
-    annotate::certificate_document(&state, &h, path_id(&id)?, d.inline()).await
+) -> Result<Response, PageError> {
+    let doc = annotations::certificate_document(&state, &h, path_id(&id)?, d.inline()).await?;
+    Ok(pdf_response(doc, d.inline()))
 }

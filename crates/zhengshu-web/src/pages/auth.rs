@@ -10,15 +10,16 @@ use serde::Deserialize;
 use zhengshu_domain::IdType;
 use zhengshu_storage::SessionKind;
 
-use super::{Chrome, render};
-use crate::AppState;
-use crate::accounts::{self, Registration};
-use crate::error::{ApiError, FieldError};
+use super::extract::{CSRF_COOKIE, Csrf, CsrfForm, SESSION_COOKIE, safe_next};
+use super::rarechars::Picker;
+use super::{Chrome, PageError, render};
+use crate::client::ClientAddr;
+use crate::cookies::{cookie, set_cookie};
+use crate::error::{Error, field_message};
 use crate::i18n::Lang;
-use crate::pages::rarechars::Picker;
-use crate::session::{
-    self, CSRF_COOKIE, ClientAddr, Csrf, CsrfForm, SESSION_COOKIE, safe_next, set_cookie,
-};
+use crate::services::accounts::{self, Registration};
+use crate::services::{self, FieldError, sessions};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -92,9 +93,9 @@ async fn log_in(
     Csrf(csrf): Csrf,
     ClientAddr(client): ClientAddr,
     CsrfForm(form): CsrfForm<LoginForm>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, PageError> {
     let next = safe_next(form.next.as_deref());
-    let refused = |e: ApiError| {
+    let refused = |e: Error| {
         let page = LoginPage {
             chrome: Chrome::new(lang, &csrf, None, "/login", lang.t("login-title")),
             username: form.username.clone(),
@@ -103,8 +104,8 @@ async fn log_in(
             notice: None,
         };
         let mut response = render(e.status(), &page);
-        if let ApiError::Throttled { retry_after_secs } = e
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        if let Some(secs) = e.retry_after()
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -112,12 +113,12 @@ async fn log_in(
     };
     let holder = match accounts::log_in(&state, &form.username, &form.password, &client).await {
         Ok(h) => h,
-        Err(e @ (ApiError::InvalidCredentials | ApiError::Throttled { .. })) => {
-            return Ok(refused(e));
+        Err(e @ (services::Error::InvalidCredentials | services::Error::Throttled { .. })) => {
+            return Ok(refused(e.into()));
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
-    let token = session::open(&state, holder.id, SessionKind::Page).await?;
+    let token = sessions::open(&state, holder.id, SessionKind::Page).await?;
     let to = next.unwrap_or_else(|| "/certificates".to_owned());
     let mut response = Redirect::to(&to).into_response();
     let secure = state.secure_cookies();
@@ -130,7 +131,7 @@ async fn log_in(
     // is worth nothing after it.
     headers.append(
         header::SET_COOKIE,
-        set_cookie(CSRF_COOKIE, &session::new_token(), secure, None),
+        set_cookie(CSRF_COOKIE, &sessions::new_token(), secure, None),
     );
     Ok(response)
 }
@@ -142,9 +143,9 @@ async fn log_out(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, ApiError> {
-    if let Some(token) = session::cookie(&headers, SESSION_COOKIE) {
-        session::close(&state, &session::token_hash(token)).await?;
+) -> Result<Response, PageError> {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        sessions::close(&state, &sessions::token_hash(token)).await?;
     }
     let mut response = Redirect::to("/login?logged_out=1").into_response();
     response.headers_mut().append(
@@ -186,7 +187,10 @@ impl RegisterPage {
         Self {
             chrome: Chrome::new(lang, csrf, None, "/register", lang.t("register-title")),
             id_types,
-            errors: errors.iter().map(|e| (e.field, e.message(lang))).collect(),
+            errors: errors
+                .iter()
+                .map(|e| (e.field, field_message(e, lang)))
+                .collect(),
             id_taken: false,
             picker: Picker::new("name", "/register"),
             form,
@@ -226,7 +230,7 @@ async fn register(
     lang: Lang,
     Csrf(csrf): Csrf,
     CsrfForm(mut form): CsrfForm<Registration>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, PageError> {
     if form.password_confirmation.is_none() {
         form.password_confirmation = Some(String::new());
     }
@@ -246,11 +250,11 @@ async fn register(
             .unwrap_or_default();
             Ok(Redirect::to(&format!("/login?{q}")).into_response())
         }
-        Err(ApiError::Validation(errors)) => Ok(render(
+        Err(services::Error::Validation(errors)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &RegisterPage::new(lang, &csrf, echo, &errors),
         )),
-        Err(ApiError::UsernameTaken) => Ok(render(
+        Err(services::Error::UsernameTaken) => Ok(render(
             StatusCode::CONFLICT,
             &RegisterPage::new(
                 lang,
@@ -259,11 +263,11 @@ async fn register(
                 &[FieldError::new("username", "username_taken")],
             ),
         )),
-        Err(ApiError::IdDocumentTaken) => {
+        Err(services::Error::IdDocumentTaken) => {
             let mut page = RegisterPage::new(lang, &csrf, echo, &[]);
             page.id_taken = true;
             Ok(render(StatusCode::CONFLICT, &page))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -12,12 +12,11 @@ use axum::response::Response;
 use axum::routing::get;
 use zhengshu_domain::{Certificate, CertificateStatus, Holder};
 
-use super::{Chrome, path_id, render};
-use crate::AppState;
-use crate::error::ApiError;
-use crate::i18n::Lang;
-use crate::session::{Csrf, PageHolder};
-use crate::views::{self, china_time};
+use super::extract::{Csrf, PageHolder};
+use super::{Chrome, PageError, china_time, path_id, render};
+use crate::i18n::{Arg, Lang};
+use crate::services::{annotations, certificates};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,20 +39,19 @@ struct Row {
 
 impl Row {
     fn of(state: &AppState, c: &Certificate) -> Self {
-        let s = views::summary(state, c);
         Row {
-            id: s.id,
-            number: s.number,
-            qualification: s.qualification,
-            issued_on: s.issued_on,
-            issuing_body: s.issuing_body,
+            id: c.id,
+            number: c.data.number.to_string(),
+            qualification: c.qualification_name.clone(),
+            issued_on: c.data.issue_date.to_string(),
+            issuing_body: c.body_name.clone(),
             revoked: matches!(c.status, CertificateStatus::Revoked(_)),
-            needs_annotation: s.needs_annotation,
+            needs_annotation: certificates::needs_annotation(state, c),
         }
     }
 }
 
-/// What an empty list tells the holder (SPEC §3).
+/// What an empty list tells the holder: why it may be empty and what to do.
 struct EmptyHelp {
     name: String,
     id_type: String,
@@ -70,7 +68,7 @@ struct ListPage {
     empty: Option<EmptyHelp>,
 }
 
-async fn empty_help(state: &AppState, lang: Lang, h: &Holder) -> Result<EmptyHelp, ApiError> {
+async fn empty_help(state: &AppState, lang: Lang, h: &Holder) -> Result<EmptyHelp, PageError> {
     let bodies = state
         .storage
         .issuing_bodies()
@@ -89,13 +87,13 @@ async fn empty_help(state: &AppState, lang: Lang, h: &Holder) -> Result<EmptyHel
                 Some(to) => lang.t_args(
                     "scope-years-range",
                     &[
-                        ("from", crate::i18n::Arg::Num(i64::from(q.years_from))),
-                        ("to", crate::i18n::Arg::Num(i64::from(to))),
+                        ("from", Arg::Num(i64::from(q.years_from))),
+                        ("to", Arg::Num(i64::from(to))),
                     ],
                 ),
                 None => lang.t_args(
                     "scope-years-from",
-                    &[("from", crate::i18n::Arg::Num(i64::from(q.years_from)))],
+                    &[("from", Arg::Num(i64::from(q.years_from)))],
                 ),
             };
             (q.name, years)
@@ -115,8 +113,8 @@ async fn list(
     lang: Lang,
     Csrf(csrf): Csrf,
     PageHolder(h): PageHolder,
-) -> Result<Response, ApiError> {
-    let certs = views::certificates_of(&state, &h).await?;
+) -> Result<Response, PageError> {
+    let certs = certificates::of(&state, &h).await?;
     let empty = if certs.is_empty() {
         Some(empty_help(&state, lang, &h).await?)
     } else {
@@ -209,8 +207,8 @@ async fn information(
     Csrf(csrf): Csrf,
     PageHolder(h): PageHolder,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let c = views::own_certificate(&state, &h, path_id(&id)?).await?;
+) -> Result<Response, PageError> {
+    let c = certificates::own(&state, &h, path_id(&id)?).await?;
     let path = format!("/certificates/{}", c.id);
     let page = InformationPage {
         chrome: Chrome::new(lang, &csrf, Some(&h), &path, lang.t("information-title")),
@@ -235,8 +233,8 @@ async fn details(
     Csrf(csrf): Csrf,
     PageHolder(h): PageHolder,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let c = views::own_certificate(&state, &h, path_id(&id)?).await?;
+) -> Result<Response, PageError> {
+    let c = certificates::own(&state, &h, path_id(&id)?).await?;
     let path = format!("/certificates/{}/details", c.id);
     let page = DetailsPage {
         chrome: Chrome::new(lang, &csrf, Some(&h), &path, lang.t("details-title")),
@@ -275,8 +273,8 @@ impl AnnotationBox {
                 lang.t_args(
                     "annotation-validity-range",
                     &[
-                        ("from", crate::i18n::Arg::Str(&from.to_string())),
-                        ("until", crate::i18n::Arg::Str(&until.to_string())),
+                        ("from", Arg::Str(&from.to_string())),
+                        ("until", Arg::Str(&until.to_string())),
                     ],
                 )
             }),
@@ -312,15 +310,14 @@ async fn download(
     PageHolder(h): PageHolder,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<DownloadQuery>,
-) -> Result<Response, ApiError> {
-    let c = views::own_certificate(&state, &h, path_id(&id)?).await?;
+) -> Result<Response, PageError> {
+    let c = certificates::own(&state, &h, path_id(&id)?).await?;
     let path = format!("/certificates/{}/download", c.id);
     let row = Row::of(&state, &c);
     let revoked = revoked(&c);
     let annotation = if row.needs_annotation && revoked.is_none() {
-        crate::annotate::latest(&state, c.id)
+        annotations::latest(&state, &h, &c)
             .await?
-            .filter(|a| a.holder_id == h.id)
             .map(|a| AnnotationBox::of(&state, lang, &a))
     } else {
         None

@@ -2,11 +2,17 @@
 //! (`templates/`), every text from the translations, usable without
 //! JavaScript (the rare-character picker's script only adds an in-page
 //! panel). Each page carries the frame ([`Chrome`]): language, the CSRF
-//! token of its forms, the signed-in holder's name, a title.
+//! token of its forms, the signed-in holder's name, a title. Handlers call
+//! the services and render templates; errors leave as [`PageError`],
+//! answered with the error page by this router's own layer. The
+//! rare-character fonts the style sheets name are served here too.
 
 mod annotations;
 mod auth;
 mod certificates;
+mod error;
+mod extract;
+mod fonts;
 mod rarechars;
 mod terms;
 
@@ -19,12 +25,16 @@ use axum::routing::get;
 use serde::Deserialize;
 use zhengshu_domain::Holder;
 
-use crate::AppState;
-use crate::error::ApiError;
-use crate::i18n::{LANG_COOKIE, Lang};
-use crate::session::{safe_next, set_cookie};
+pub use error::{PageError, respond};
 
-pub fn router() -> Router<AppState> {
+use crate::cookies::set_cookie;
+use crate::error::Error;
+use crate::i18n::{LANG_COOKIE, Lang};
+use crate::state::AppState;
+use extract::safe_next;
+
+/// The pages, with their error rendering and their CSRF cookie.
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/certificates") }))
         .route("/lang/{tag}", get(switch_language))
@@ -33,6 +43,12 @@ pub fn router() -> Router<AppState> {
         .merge(certificates::router())
         .merge(annotations::router())
         .merge(rarechars::router())
+        .merge(fonts::router())
+        .layer(axum::middleware::from_fn(error::render))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            extract::csrf_cookie,
+        ))
 }
 
 /// What every page shows around its content.
@@ -75,37 +91,7 @@ impl Chrome {
 pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => ApiError::Internal(format!("template: {e}")).into_response(),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    chrome: Chrome,
-    heading: String,
-    message: String,
-    /// Log in again rather than go home.
-    sign_in: bool,
-}
-
-/// The page of an error (the body; [`ApiError`] sets the status).
-pub fn error_page(e: &ApiError, lang: Lang) -> Response {
-    let heading = lang.t(&format!("error-title-{}", e.code()));
-    let page = ErrorPage {
-        chrome: Chrome::new(lang, "", None, "/", heading.clone()),
-        heading,
-        message: e.message(lang),
-        sign_in: matches!(e, ApiError::CsrfRejected | ApiError::Unauthenticated),
-    };
-    match page.render() {
-        Ok(html) => Html(html).into_response(),
-        // Never recurse into the error renderer.
-        Err(_) => (
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            e.message(lang),
-        )
-            .into_response(),
+        Err(e) => PageError(Error::Internal(format!("template: {e}"))).into_response(),
     }
 }
 
@@ -120,11 +106,11 @@ async fn switch_language(
     axum::extract::State(state): axum::extract::State<AppState>,
     Path(tag): Path<String>,
     Query(q): Query<Next>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, PageError> {
     let lang = Lang::ALL
         .into_iter()
         .find(|l| l.tag() == tag)
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(PageError(Error::NotFound))?;
     let back = safe_next(q.next.as_deref()).unwrap_or_else(|| "/".to_owned());
     let mut response = Redirect::to(&back).into_response();
     response.headers_mut().append(
@@ -140,6 +126,13 @@ async fn switch_language(
 }
 
 /// Parses a path id; anything else is 404, like an id that does not exist.
-pub fn path_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
+pub fn path_id(raw: &str) -> Result<i64, PageError> {
+    raw.parse().map_err(|_| PageError(Error::NotFound))
+}
+
+/// A moment as holders read it: China Standard Time, to the minute.
+pub fn china_time(at: jiff::Timestamp) -> String {
+    at.to_zoned(zhengshu_domain::china_tz())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
 }

@@ -10,11 +10,12 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
+use super::extract::{Csrf, safe_next};
 use super::{Chrome, render};
-use crate::AppState;
+use crate::error::{Error, field_message};
 use crate::i18n::Lang;
-use crate::rarechars::{self, RareCharsQuery};
-use crate::session::{Csrf, safe_next};
+use crate::services::rarechars::{self, RareCharsQuery};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/rarechars", get(page))
@@ -132,10 +133,11 @@ async fn page(
         match rarechars::search(&q) {
             Ok(found) => (found, None),
             Err(e) => {
+                let e = Error::from(e);
                 let message = e
                     .fields()
                     .first()
-                    .map_or_else(|| e.message(lang), |f| f.message(lang));
+                    .map_or_else(|| e.message(lang), |f| field_message(f, lang));
                 (Vec::new(), Some(message))
             }
         }

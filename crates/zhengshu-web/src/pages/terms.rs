@@ -10,12 +10,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::{Chrome, render};
-use crate::AppState;
-use crate::error::ApiError;
+use super::extract::{Csrf, CsrfForm, SignedIn, safe_next};
+use super::{Chrome, PageError, china_time, render};
 use crate::i18n::{Arg, Lang};
-use crate::session::{Csrf, CsrfForm, SignedIn, safe_next};
-use crate::views::china_time;
+use crate::services::terms;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/terms", get(show).post(agree))
@@ -46,30 +45,30 @@ async fn page(
     csrf: &str,
     signed_in: &SignedIn,
     next: Option<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, PageError> {
     let holder = &signed_in.0.holder;
-    let Some(terms) = state.storage.current_terms().await? else {
+    let Some(current) = terms::current(state).await? else {
         // Nothing to agree to.
         return Ok(Redirect::to("/certificates").into_response());
     };
     let page = TermsPage {
         chrome: Chrome::new(lang, csrf, Some(holder), "/terms", lang.t("terms-title")),
-        version: terms.version,
+        version: current.version,
         meta: lang.t_args(
             "terms-version",
             &[
-                ("version", Arg::Num(i64::from(terms.version))),
-                ("published", Arg::Str(&china_time(terms.published_at))),
+                ("version", Arg::Num(i64::from(current.version))),
+                ("published", Arg::Str(&china_time(current.published_at))),
             ],
         ),
-        paragraphs: terms
+        paragraphs: current
             .text
             .split('\n')
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(str::to_owned)
             .collect(),
-        accepted: holder.accepted_terms.is_some_and(|v| v >= terms.version),
+        accepted: terms::accepted(holder, &current),
         next: next.unwrap_or_default(),
     };
     Ok(render(StatusCode::OK, &page))
@@ -81,7 +80,7 @@ async fn show(
     Csrf(csrf): Csrf,
     signed_in: SignedIn,
     Query(q): Query<NextQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, PageError> {
     page(
         &state,
         lang,
@@ -104,12 +103,11 @@ async fn agree(
     Csrf(csrf): Csrf,
     signed_in: SignedIn,
     CsrfForm(form): CsrfForm<AgreeForm>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, PageError> {
     let next = safe_next(form.next.as_deref());
-    let current = state.storage.current_terms().await?;
-    match current {
+    match terms::current(&state).await? {
         Some(t) if t.version == form.version => {
-            crate::api::record_acceptance(&state, signed_in.0.holder.id, t.version).await?;
+            terms::accept(&state, signed_in.0.holder.id, t.version).await?;
             Ok(Redirect::to(next.as_deref().unwrap_or("/certificates")).into_response())
         }
         // A newer version was published meanwhile: show it.

@@ -191,7 +191,7 @@ async fn an_empty_list_gives_every_reason_and_what_to_do() {
         // What was searched with, the ID number masked.
         "王五",
         "110101********0011",
-        // The four reasons of SPEC §3, each with what to do.
+        // The four reasons a list may be empty, each with what to do.
         "您尚未取得证书",
         "证书数据尚未上线",
         "2016 年以前的证书数据正在陆续导入",

@@ -1,42 +1,72 @@
-//! What a holder may see of certificates: the ownership rule (a
-//! certificate is the holder's when ID type, ID number and name all match)
-//! and the shapes the API answers and the pages show, ID numbers masked.
+//! The holder's certificates over the API: the list, every field of one
+//! (证书信息, the ID number masked), and the document of a certificate that
+//! needs no annotation. A certificate of somebody else is 404, like one
+//! that does not exist.
 
+use axum::Json;
+use axum::extract::{Path, Query, State};
 use serde::Serialize;
-use zhengshu_domain::{Certificate, CertificateStatus, Holder, china_tz};
+use zhengshu_domain::{Certificate, CertificateStatus};
 
-use crate::AppState;
-use crate::error::ApiError;
+use super::{ApiError, ApiHolder, ErrorBody};
+use crate::download::{Disposition, pdf_response};
+use crate::services::{annotations, certificates};
+use crate::state::AppState;
 
-/// Whether `c` belongs to `holder`.
-pub fn owns(holder: &Holder, c: &Certificate) -> bool {
-    c.data.id == holder.id_document && c.data.name == holder.name
+/// The holder's certificates: every certificate with the holder's ID type,
+/// ID number and exact name, newest first.
+#[utoipa::path(get, path = "/api/v1/me/certificates", tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<CertificateSummary>),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "`terms_not_accepted`", body = ErrorBody),
+    ))]
+pub async fn certificates(
+    State(state): State<AppState>,
+    ApiHolder(h): ApiHolder,
+) -> Result<Json<Vec<CertificateSummary>>, ApiError> {
+    let list = certificates::of(&state, &h).await?;
+    Ok(Json(list.iter().map(|c| summary(&state, c)).collect()))
 }
 
-/// The holder's certificates, newest first.
-pub async fn certificates_of(
-    state: &AppState,
-    holder: &Holder,
-) -> Result<Vec<Certificate>, ApiError> {
-    Ok(state
-        .storage
-        .certificates_of(&holder.id_document, &holder.name)
-        .await?)
+/// Every field of one of the holder's certificates (证书信息), the ID
+/// number masked.
+#[utoipa::path(get, path = "/api/v1/me/certificates/{id}", tag = "me",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The certificate's id")),
+    responses(
+        (status = 200, body = CertificateDetail),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "`terms_not_accepted`", body = ErrorBody),
+        (status = 404, description = "Absent, or not this holder's", body = ErrorBody),
+    ))]
+pub async fn certificate(
+    State(state): State<AppState>,
+    ApiHolder(h): ApiHolder,
+    Path(id): Path<i64>,
+) -> Result<Json<CertificateDetail>, ApiError> {
+    let c = certificates::own(&state, &h, id).await?;
+    Ok(Json(detail(&state, &c)))
 }
 
-/// Certificate `id` if it is the holder's; 404 otherwise, exactly as for
-/// one that does not exist.
-pub async fn own_certificate(
-    state: &AppState,
-    holder: &Holder,
-    id: i64,
-) -> Result<Certificate, ApiError> {
-    let c = state.storage.certificate(id).await?;
-    if owns(holder, &c) {
-        Ok(c)
-    } else {
-        Err(ApiError::NotFound)
-    }
+/// The sealed, signed PDF of a certificate that needs no annotation.
+#[utoipa::path(get, path = "/api/v1/me/certificates/{id}/document", tag = "me",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The certificate's id"), Disposition),
+    responses(
+        (status = 200, description = "The PDF", content_type = "application/pdf"),
+        (status = 409, description = "`annotation_required` or `certificate_revoked`", body = ErrorBody),
+        (status = 404, description = "Absent, or not this holder's", body = ErrorBody),
+    ))]
+pub async fn certificate_document(
+    State(state): State<AppState>,
+    ApiHolder(h): ApiHolder,
+    Path(id): Path<i64>,
+    Query(d): Query<Disposition>,
+) -> Result<axum::response::Response, ApiError> {
+    let doc = annotations::certificate_document(&state, &h, id, d.inline()).await?;
+    Ok(pdf_response(doc, d.inline()))
 }
 
 /// `valid` or `revoked`.
@@ -101,14 +131,6 @@ pub struct CertificateDetail {
     pub issuing_body_code: String,
 }
 
-/// Whether `c` must be annotated before it is viewed or downloaded, under
-/// the configured policy.
-pub fn needs_annotation(state: &AppState, c: &Certificate) -> bool {
-    state
-        .policy
-        .needs_annotation(c.data.issue_date, c.body_exempt_before_cutover)
-}
-
 pub fn summary(state: &AppState, c: &Certificate) -> CertificateSummary {
     let (status, revoked_at, revocation_reason) = match &c.status {
         CertificateStatus::Valid => (Status::Valid, None, None),
@@ -127,7 +149,7 @@ pub fn summary(state: &AppState, c: &Certificate) -> CertificateSummary {
         status,
         revoked_at,
         revocation_reason,
-        needs_annotation: needs_annotation(state, c),
+        needs_annotation: certificates::needs_annotation(state, c),
     }
 }
 
@@ -148,11 +170,4 @@ pub fn detail(state: &AppState, c: &Certificate) -> CertificateDetail {
         approved_on: d.approval_date.map(|a| a.to_string()),
         issuing_body_code: c.body.to_string(),
     }
-}
-
-/// A moment as holders read it: China Standard Time, to the minute.
-pub fn china_time(at: jiff::Timestamp) -> String {
-    at.to_zoned(china_tz())
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string()
 }

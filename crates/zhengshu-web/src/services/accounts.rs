@@ -1,8 +1,8 @@
-//! Registration and log-in, shared by the pages and the API: input becomes
-//! domain types here (one [`FieldError`] per refused field), passwords are
-//! hashed and checked off the async threads, and failed log-ins are
-//! throttled per account and per client address, counted in the database
-//! so the limit holds across server processes.
+//! Accounts: registration and log-in, shared by the pages and the API:
+//! input becomes domain types here (one [`FieldError`] per refused field),
+//! passwords are hashed and checked off the async threads, and failed
+//! log-ins are throttled per account and per client address, counted in the
+//! database so the limit holds across server processes.
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -12,25 +12,22 @@ use zhengshu_domain::{
 };
 use zhengshu_storage::{Conflict, NewHolder, StorageError};
 
-use crate::AppState;
-use crate::error::{ApiError, FieldError};
-use crate::session::client_key;
+use super::sessions::client_key;
+use super::{Error, FieldError};
+use crate::state::AppState;
 
-/// A registration as submitted (page form or API body).
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+/// A registration as submitted (the page form, or the API's body).
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Registration {
-    /// 持证人姓名, as on the certificate; rare characters welcome.
+    /// 持证人姓名, as on the certificate.
     pub name: String,
-    /// `resident_id`, `passport`, `hk_macao_permit`, `taiwan_permit` or
-    /// `foreign_permanent_resident_id`.
+    /// An [`IdType`] code.
     pub id_type: String,
     pub id_number: String,
     pub username: String,
-    #[schema(format = Password)]
     pub password: String,
     /// Only the page form asks for it; the API leaves it out.
-    #[schema(ignore)]
     pub password_confirmation: Option<String>,
 }
 
@@ -105,11 +102,11 @@ pub struct NewHolderParts {
 
 /// Creates the account: 422 with every refused field, 409 when the
 /// username or the ID document has an account already.
-pub async fn register(state: &AppState, r: &Registration) -> Result<i64, ApiError> {
-    let (parts, password) = validate(r).map_err(ApiError::Validation)?;
+pub async fn register(state: &AppState, r: &Registration) -> Result<i64, Error> {
+    let (parts, password) = validate(r).map_err(Error::Validation)?;
     let password_hash = tokio::task::spawn_blocking(move || password.hash())
         .await
-        .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))?;
+        .map_err(|e| Error::Internal(format!("hashing task: {e}")))?;
     let holder = NewHolder {
         username: parts.username,
         name: parts.name,
@@ -119,9 +116,9 @@ pub async fn register(state: &AppState, r: &Registration) -> Result<i64, ApiErro
     let now = state.clock.now();
     let id = match state.storage.create_holder(&holder, now).await {
         Ok(id) => id,
-        Err(StorageError::Conflict(Conflict::Username)) => return Err(ApiError::UsernameTaken),
+        Err(StorageError::Conflict(Conflict::Username)) => return Err(Error::UsernameTaken),
         Err(StorageError::Conflict(Conflict::IdDocument)) => {
-            return Err(ApiError::IdDocumentTaken);
+            return Err(Error::IdDocumentTaken);
         }
         Err(e) => return Err(e.into()),
     };
@@ -164,7 +161,7 @@ async fn check_throttle(
     state: &AppState,
     now: Timestamp,
     keys: &[(&str, i64)],
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let window = state.limits.login_window;
     // Failures strictly inside the window: one exactly a window old no
     // longer counts.
@@ -180,7 +177,7 @@ async fn check_throttle(
         }
     }
     match wait {
-        Some(w) => Err(ApiError::Throttled {
+        Some(w) => Err(Error::Throttled {
             retry_after_secs: u64::try_from(w.as_secs()).unwrap_or(0).max(1),
         }),
         None => Ok(()),
@@ -195,7 +192,7 @@ pub async fn log_in(
     username: &str,
     password: &str,
     client: &str,
-) -> Result<Holder, ApiError> {
+) -> Result<Holder, Error> {
     let now = state.clock.now();
     let (account_key, client_key) = throttle_keys(state, username, client);
     check_throttle(
@@ -222,7 +219,7 @@ pub async fn log_in(
     let candidate = password.to_owned();
     let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &candidate))
         .await
-        .map_err(|e| ApiError::Internal(format!("verification task: {e}")))?;
+        .map_err(|e| Error::Internal(format!("verification task: {e}")))?;
     match holder {
         Some(h) if matches => {
             state.storage.clear_login_failures(&account_key).await?;
@@ -235,7 +232,7 @@ pub async fn log_in(
                 .storage
                 .record_login_failure(&[account_key, client_key], now)
                 .await?;
-            Err(ApiError::InvalidCredentials)
+            Err(Error::InvalidCredentials)
         }
     }
 }

@@ -1,20 +1,19 @@
 //! The rare-character search behind the picker (生僻字输入): query
-//! parameters in, candidates out, refusals as translated field errors. The
-//! data and the search are `zhengshu-rarechars`; the JSON API, the no-JS
-//! page and the script all come through here.
+//! parameters in, candidates out, refusals as field errors naming their
+//! message codes. The data and the search are `zhengshu-rarechars`; the
+//! JSON API, the no-JS page and the script all come through here.
 
 use serde::{Deserialize, Serialize};
 use zhengshu_rarechars::{Candidate, Query, QueryError};
 
-use crate::error::{ApiError, FieldError};
+use super::{Error, FieldError};
 
 /// Candidates answered when no limit is given, and the most ever.
 pub const DEFAULT_LIMIT: usize = 60;
 pub const MAX_LIMIT: usize = 200;
 
 /// Exactly one of: `pinyin`; `codepoint`; `radical` with `strokes`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct RareCharsQuery {
     /// One syllable: `yan`, `yán` or `yan2` (ü as `v`).
     pub pinyin: Option<String>,
@@ -26,21 +25,6 @@ pub struct RareCharsQuery {
     pub strokes: Option<String>,
     /// At most this many candidates (default 60, at most 200).
     pub limit: Option<usize>,
-}
-
-/// A candidate as the API answers it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[allow(dead_code)] // Describes `zhengshu_rarechars::Candidate` for OpenAPI.
-pub struct CandidateSchema {
-    /// The character.
-    pub char: String,
-    /// `U+2003E`
-    pub codepoint: String,
-    /// Readings with tone marks; empty for characters without a Mandarin
-    /// reading.
-    pub pinyin: Vec<String>,
-    /// Unicode block, e.g. `CJK Ext B`.
-    pub block: String,
 }
 
 fn blank_to_none(s: &Option<String>) -> Option<&str> {
@@ -89,7 +73,7 @@ fn field_error(field: &'static str, e: &QueryError) -> FieldError {
 }
 
 /// Runs the query: candidates, common characters first.
-pub fn search(q: &RareCharsQuery) -> Result<Vec<Candidate>, ApiError> {
+pub fn search(q: &RareCharsQuery) -> Result<Vec<Candidate>, Error> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
     let run = || {
         let query = Query::from_params(
@@ -100,7 +84,7 @@ pub fn search(q: &RareCharsQuery) -> Result<Vec<Candidate>, ApiError> {
         )?;
         zhengshu_rarechars::search(&query, limit)
     };
-    run().map_err(|e| ApiError::InvalidQuery(vec![field_error(q.field_of(&e), &e)]))
+    run().map_err(|e| Error::InvalidQuery(vec![field_error(q.field_of(&e), &e)]))
 }
 
 /// Every code a query can be refused with (for the catalogue test).

@@ -1,0 +1,36 @@
+//! The holder's certificates: which are theirs (the domain's ownership
+//! rule, [`zhengshu_domain::Certificate::belongs_to`], applied here and
+//! nowhere else in this crate) and whether one must be annotated before it
+//! is viewed or downloaded.
+
+use zhengshu_domain::{Certificate, Holder};
+
+use super::Error;
+use crate::state::AppState;
+
+/// The holder's certificates, newest first.
+pub async fn of(state: &AppState, holder: &Holder) -> Result<Vec<Certificate>, Error> {
+    Ok(state
+        .storage
+        .certificates_of(&holder.id_document, &holder.name)
+        .await?)
+}
+
+/// Certificate `id` if it is the holder's; [`Error::NotFound`] otherwise,
+/// exactly as for one that does not exist.
+pub async fn own(state: &AppState, holder: &Holder, id: i64) -> Result<Certificate, Error> {
+    let c = state.storage.certificate(id).await?;
+    if c.belongs_to(holder) {
+        Ok(c)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// Whether `c` must be annotated before it is viewed or downloaded, under
+/// the configured policy.
+pub fn needs_annotation(state: &AppState, c: &Certificate) -> bool {
+    state
+        .policy
+        .needs_annotation(c.data.issue_date, c.body_exempt_before_cutover)
+}

@@ -1,0 +1,99 @@
+//! What every handler and service may use: the shared [`AppState`] (storage,
+//! clock, annotation policy, keys, limits, fonts, the document renderer and
+//! the workers' waker) and the [`Limits`] of sessions and log-ins. The
+//! bottom floor of the crate: it uses nothing of it but the fonts.
+
+use std::sync::Arc;
+
+use jiff::SignedDuration;
+use zhengshu_domain::{AnnotationPolicy, CertificateNumber, Clock};
+use zhengshu_storage::Storage;
+
+use crate::fonts::RareFonts;
+
+/// Session lifetimes and log-in throttling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// A session unused this long ends.
+    pub session_idle: SignedDuration,
+    /// No session lives longer than this.
+    pub session_max: SignedDuration,
+    /// The window in which failed log-ins are counted.
+    pub login_window: SignedDuration,
+    /// Failed log-ins of one account within the window before it is
+    /// throttled.
+    pub login_failures_per_account: i64,
+    /// Failed log-ins from one client address within the window.
+    pub login_failures_per_client: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            session_idle: SignedDuration::from_mins(30),
+            session_max: SignedDuration::from_hours(12),
+            login_window: SignedDuration::from_mins(15),
+            login_failures_per_account: 5,
+            login_failures_per_client: 20,
+        }
+    }
+}
+
+/// What every handler may use.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    pub clock: Arc<dyn Clock>,
+    pub policy: Arc<AnnotationPolicy>,
+    /// Demo mode: the certificates `GET /api/v1/demo` lists (given by
+    /// whoever loaded the demo data); `None` answers 404 there.
+    pub demo: Option<Arc<[CertificateNumber]>>,
+    /// Keys the CSRF tokens and the client-address hashes.
+    pub session_key: [u8; 32],
+    /// The public address of this service (QR codes, links in mails); an
+    /// `https://` address makes every cookie `Secure`.
+    pub public_base_url: String,
+    pub limits: Limits,
+    /// Behind a reverse proxy: take the client address from the last
+    /// `X-Forwarded-For` entry.
+    pub trust_forwarded_for: bool,
+    /// Fonts served for rare characters.
+    pub fonts: Arc<RareFonts>,
+    /// Makes the signed documents and holds the seal keys; `None` serves
+    /// no documents and no trust root.
+    pub renderer: Option<Arc<zhengshu_document::Renderer>>,
+    /// Wakes this process's annotation workers after an application;
+    /// `None` when they run elsewhere (they then find the job at their
+    /// next poll).
+    pub workers: Option<Arc<tokio::sync::Notify>>,
+}
+
+impl AppState {
+    /// A state with the default limits, no proxy, no demo and no
+    /// rare-character fonts; set the other fields as needed.
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        clock: Arc<dyn Clock>,
+        session_key: [u8; 32],
+        public_base_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            storage,
+            clock,
+            policy: Arc::new(AnnotationPolicy::default()),
+            demo: None,
+            session_key,
+            public_base_url: public_base_url.into(),
+            limits: Limits::default(),
+            trust_forwarded_for: false,
+            fonts: Arc::new(RareFonts::none()),
+            renderer: None,
+            workers: None,
+        }
+    }
+
+    /// Cookies are `Secure` when the service is reached over TLS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+}
