@@ -57,7 +57,8 @@ macro_rules! story_tests {
             verification_codes_find_their_annotation,
             verifications_round_trip_counted_newest_first,
             five_hundred_verifications_are_written_at_once,
-            verifiers_are_kept_only_as_keyed_hashes
+            verifiers_are_kept_only_as_keyed_hashes,
+            number_and_name_answer_a_wrong_name_like_an_unknown_number
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {

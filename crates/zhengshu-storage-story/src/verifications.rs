@@ -1,6 +1,7 @@
 //! Stories of public verification (证书查验): a 查验码 finds its annotation,
 //! certificate and document hash, and a withdrawal or revocation shows on
-//! the next look-up; verifications are recorded in batches (500 at once, all
+//! the next look-up; a check by number and name answers a wrong name like
+//! an unknown number; verifications are recorded in batches (500 at once, all
 //! or none) and read back per annotation, counted and newest first; a
 //! verifier's address is kept only as a keyed hash.
 
@@ -284,4 +285,56 @@ pub async fn verifiers_are_kept_only_as_keyed_hashes(s: &dyn Storage) {
     let shown = format!("{log:?}");
     assert!(!shown.contains(&hex(keyed.as_bytes())));
     assert!(!shown.contains(address));
+}
+
+/// A check by number and name, as the web layer makes it: the certificate
+/// stored under the number, then the domain's comparison of names.
+async fn by_number_and_name(s: &dyn Storage, number: &str, typed_name: &str) -> Outcome {
+    let number = zhengshu_domain::CertificateNumber::parse(number).unwrap();
+    match s.certificate_by_number(&number).await {
+        Ok(c) => Outcome::of_number_and_name(Some((c.data.name.as_str(), &c.status)), typed_name),
+        Err(StorageError::NotFound) => Outcome::of_number_and_name(None, typed_name),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+pub async fn number_and_name_answer_a_wrong_name_like_an_unknown_number(s: &dyn Storage) {
+    crate::seed_reference(s).await;
+    let foreign = "阿卜杜·热合曼";
+    let c = crate::certificate(
+        "ZY2023000007",
+        foreign,
+        crate::OTHER_ID,
+        "licensed_pharmacist",
+    );
+    crate::import(s, std::slice::from_ref(&c), false).await;
+    assert_eq!(
+        by_number_and_name(s, "ZY2023000007", foreign).await,
+        Outcome::Valid
+    );
+    // Another middle dot, as a verifier may type it.
+    assert_eq!(
+        by_number_and_name(s, "ZY2023000007", "阿卜杜．热合曼").await,
+        Outcome::Valid
+    );
+    let wrong_name = by_number_and_name(s, "ZY2023000007", "张三").await;
+    let unknown_number = by_number_and_name(s, "ZY2023009999", foreign).await;
+    assert_eq!(wrong_name, Outcome::NotFound);
+    assert_eq!(wrong_name, unknown_number);
+    let revocation = Revocation {
+        at: at("2024-06-01T02:03:04Z"),
+        reason: "证书信息有误".into(),
+    };
+    s.revoke_certificate(&c.number, &revocation, &Actor::System)
+        .await
+        .unwrap();
+    assert_eq!(
+        by_number_and_name(s, "ZY2023000007", foreign).await,
+        Outcome::Revoked(revocation)
+    );
+    // A revoked certificate under a wrong name still tells nothing.
+    assert_eq!(
+        by_number_and_name(s, "ZY2023000007", "张三").await,
+        Outcome::NotFound
+    );
 }
