@@ -63,13 +63,11 @@ impl Outcome {
             annotation.stored_state,
             AnnotationState::Ready | AnnotationState::Withdrawn
         );
-        let (Some(first_day), Some(last_day)) = (annotation.valid_from, annotation.valid_until)
+        let (true, Some(first_day), Some(last_day)) =
+            (issued, annotation.valid_from, annotation.valid_until)
         else {
             return Outcome::NotFound;
         };
-        if !issued {
-            return Outcome::NotFound;
-        }
         if let CertificateStatus::Revoked(r) = certificate {
             return Outcome::Revoked(r.clone());
         }
