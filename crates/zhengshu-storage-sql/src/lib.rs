@@ -18,6 +18,7 @@ mod annotations;
 mod import;
 pub mod rows;
 mod store;
+mod verifications;
 
 use std::collections::HashSet;
 

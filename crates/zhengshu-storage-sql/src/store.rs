@@ -1,7 +1,7 @@
 //! [`Storage`] on [`SqlStore`]: reference data, certificates, holders,
 //! terms, sessions, log-in failures and the audit log, each statement
 //! written once; annotations and their queue are in `annotations`,
-//! imports in `import`.
+//! verification in `verifications`, imports in `import`.
 
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
@@ -9,11 +9,11 @@ use sqlx::{AssertSqlSafe, Database};
 use zhengshu_domain::{
     Actor, Annotation, AnnotationPolicy, AuditEvent, Certificate, CertificateNumber, Day, Holder,
     HolderName, IdDocument, IssuingBody, NewAnnotation, NewAuditEvent, QualificationType,
-    Revocation, TermsVersion, Username,
+    Revocation, TermsVersion, Username, VerificationCode,
 };
 use zhengshu_storage::{
-    Conflict, Generated, ImportTx, Job, LoginFailures, NewHolder, NewSession, Result, Retry,
-    SessionRecord, Storage, StorageError,
+    Conflict, Generated, ImportTx, Job, LoginFailures, NewHolder, NewSession, NewVerification,
+    Result, Retry, SessionRecord, Storage, StorageError, VerifiableAnnotation, VerificationLog,
 };
 
 use crate::rows::{
@@ -39,6 +39,7 @@ where
     for<'v> Option<String>: sqlx::Encode<'v, D::Db>,
     for<'v> Option<&'v str>: sqlx::Encode<'v, D::Db>,
     for<'v> Option<i32>: sqlx::Encode<'v, D::Db>,
+    for<'v> Option<i64>: sqlx::Encode<'v, D::Db>,
 {
     fn backend(&self) -> &'static str {
         D::NAME
@@ -467,6 +468,22 @@ where
             .fetch_one(&self.pool)
             .await
             .map_err(map_err::<D>)
+    }
+
+    async fn annotation_by_code(&self, code: &VerificationCode) -> Result<VerifiableAnnotation> {
+        self.by_code(code).await
+    }
+
+    async fn record_verifications(&self, batch: &[NewVerification]) -> Result<()> {
+        self.record(batch).await
+    }
+
+    async fn verifications_of_annotation(
+        &self,
+        annotation_id: i64,
+        newest: i64,
+    ) -> Result<VerificationLog> {
+        self.log_of_annotation(annotation_id, newest).await
     }
 
     async fn record_audit(&self, event: &NewAuditEvent, at: Timestamp) -> Result<i64> {

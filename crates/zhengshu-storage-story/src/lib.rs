@@ -6,8 +6,10 @@
 #![allow(clippy::missing_panics_doc)]
 
 mod annotations;
+mod verifications;
 
 pub use annotations::*;
+pub use verifications::*;
 
 use jiff::Timestamp;
 use zhengshu_domain::{
@@ -51,7 +53,12 @@ macro_rules! story_tests {
             fifty_simultaneous_applications_make_three,
             a_lost_lease_cannot_complete,
             failed_attempts_wait_then_give_up,
-            only_a_ready_valid_annotation_is_withdrawn
+            only_a_ready_valid_annotation_is_withdrawn,
+            verification_codes_find_their_annotation,
+            verifications_round_trip_counted_newest_first,
+            five_hundred_verifications_are_written_at_once,
+            verifiers_are_kept_only_as_keyed_hashes,
+            number_and_name_answer_a_wrong_name_like_an_unknown_number
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {

@@ -2,7 +2,8 @@
 //! implements (the SQL of both engines is written once in
 //! `zhengshu-storage-sql`; `zhengshu-storage-sqlite` and
 //! `zhengshu-storage-postgres` add what differs), the [`StorageError`] it
-//! answers with, the audit events every backend records alike, and the
+//! answers with, the audit events every backend records alike, the records
+//! of public verifications (with verifiers kept only as keyed hashes), and the
 //! [`IdVault`] that keeps ID numbers encrypted at rest (AES-256-GCM) with a
 //! keyed blind index (HMAC-SHA256) for look-ups. Backends speak domain types
 //! only; nothing here knows of HTTP or SQL.
@@ -11,18 +12,22 @@
 pub mod annotations;
 mod error;
 mod vault;
+pub mod verifications;
 
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use zhengshu_domain::{
     Actor, Annotation, AnnotationPolicy, AuditEvent, Certificate, CertificateNumber, Holder,
     HolderName, IdDocument, IssuingBody, NewAnnotation, NewAuditEvent, NewCertificate,
-    QualificationType, Revocation, TermsVersion, Username,
+    QualificationType, Revocation, TermsVersion, Username, VerificationCode,
 };
 
 pub use annotations::{Generated, Job, Retry};
 pub use error::{Conflict, StorageError};
 pub use vault::{IdVault, SealedId, VaultKeys};
+pub use verifications::{
+    NewVerification, VerifiableAnnotation, Verification, VerificationLog, VerifierHash, VerifierKey,
+};
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
@@ -252,6 +257,21 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> Result<bool>;
     /// Jobs not finished (waiting, leased or due for a retry).
     async fn pending_jobs(&self) -> Result<i64>;
+
+    /// The annotation whose 查验码 is `code`, with its certificate and its
+    /// document's SHA-256, read afresh (a withdrawal or revocation shows at
+    /// once); `NotFound` for an unknown code. What the verifier is told is
+    /// the domain's ([`zhengshu_domain::Outcome::of_annotation`]).
+    async fn annotation_by_code(&self, code: &VerificationCode) -> Result<VerifiableAnnotation>;
+    /// Records a batch of verifications in one transaction: all or none.
+    async fn record_verifications(&self, batch: &[NewVerification]) -> Result<()>;
+    /// How often annotation `annotation_id` was verified, and the `newest`
+    /// latest verifications, newest first.
+    async fn verifications_of_annotation(
+        &self,
+        annotation_id: i64,
+        newest: i64,
+    ) -> Result<VerificationLog>;
 
     async fn record_audit(&self, event: &NewAuditEvent, at: Timestamp) -> Result<i64>;
     /// Newest first; optionally only those about `subject`.

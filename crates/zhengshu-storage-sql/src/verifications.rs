@@ -1,0 +1,156 @@
+//! Public verification (证书查验): finding an annotation by its 查验码 with
+//! its certificate and document hash, and the record of verifications,
+//! written in batches (one multi-row `INSERT` per chunk, one transaction
+//! per batch) so that recording stays off the verifier's path.
+
+use sqlx::{AssertSqlSafe, Database};
+use zhengshu_domain::{Channel, Verdict, VerificationCode};
+use zhengshu_storage::{
+    NewVerification, Result, StorageError, VerifiableAnnotation, Verification, VerificationLog,
+};
+
+use crate::rows::{ANNOTATION_COLUMNS, AnnotationRow, CertificateRow, ms, timestamp};
+use crate::{Conn, Dialect, SqlStore, map_err};
+
+/// Rows per `INSERT`: at [`COLUMNS`] parameters each, this stays far below
+/// both engines' limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
+const ROWS_PER_INSERT: usize = 1000;
+
+#[derive(Debug, sqlx::FromRow)]
+struct CodeRow {
+    #[sqlx(flatten)]
+    annotation: AnnotationRow,
+    sha256: Option<String>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct VerificationRow {
+    at_ms: i64,
+    channel: String,
+    result: String,
+}
+
+impl TryFrom<VerificationRow> for Verification {
+    type Error = StorageError;
+    fn try_from(r: VerificationRow) -> Result<Self> {
+        Ok(Verification {
+            at: timestamp(r.at_ms)?,
+            channel: Channel::from_code(&r.channel)
+                .ok_or_else(|| StorageError::corrupt(format!("bad channel {:?}", r.channel)))?,
+            verdict: Verdict::from_code(&r.result)
+                .ok_or_else(|| StorageError::corrupt(format!("bad result {:?}", r.result)))?,
+        })
+    }
+}
+
+/// Columns of one verification row.
+const COLUMNS: usize = 6;
+
+/// `($1, …, $6), ($7, …, $12), …`: the placeholders of `rows` rows.
+fn values(rows: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=COLUMNS)
+                .map(|c| format!("${}", r * COLUMNS + c))
+                .collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl<D: Dialect> SqlStore<D>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = D::Db>,
+    <D::Db as Database>::Arguments: sqlx::IntoArguments<D::Db>,
+    usize: sqlx::ColumnIndex<<D::Db as Database>::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<<D::Db as Database>::Row>,
+    for<'v> i64: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> i32: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> bool: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> String: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> Vec<u8>: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> &'v str: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> &'v [u8]: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> Option<i64>: sqlx::Encode<'v, D::Db>,
+{
+    pub(crate) async fn by_code(&self, code: &VerificationCode) -> Result<VerifiableAnnotation> {
+        let mut conn = self.pool.acquire().await.map_err(map_err::<D>)?;
+        let found = sqlx::query_as::<_, CodeRow>(AssertSqlSafe(format!(
+            "SELECT {ANNOTATION_COLUMNS}, d.sha256 FROM annotations a \
+             LEFT JOIN annotation_documents d ON d.annotation_id = a.id \
+             WHERE a.verification_code = $1"
+        )))
+        .bind(code.as_str())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(map_err::<D>)?;
+        let certificate = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(format!(
+            "{}WHERE c.id = $1",
+            D::CERTIFICATE_SELECT
+        )))
+        .bind(found.annotation.certificate_id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(map_err::<D>)?
+        .into_certificate(&self.vault)?;
+        Ok(VerifiableAnnotation {
+            annotation: found.annotation.try_into()?,
+            certificate,
+            document_sha256: found.sha256,
+        })
+    }
+
+    pub(crate) async fn record(&self, batch: &[NewVerification]) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(map_err::<D>)?;
+        for chunk in batch.chunks(ROWS_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO verifications (at_ms, channel, annotation_id, certificate_id, \
+                 verifier_hmac, result) VALUES {}",
+                values(chunk.len())
+            );
+            let mut insert = sqlx::query(AssertSqlSafe(sql));
+            for v in chunk {
+                insert = insert
+                    .bind(ms(v.at))
+                    .bind(v.channel.code())
+                    .bind(v.annotation_id)
+                    .bind(v.certificate_id)
+                    .bind(v.verifier.as_bytes().as_slice())
+                    .bind(v.verdict.code());
+            }
+            insert.execute(&mut *tx).await.map_err(map_err::<D>)?;
+        }
+        tx.commit().await.map_err(map_err::<D>)
+    }
+
+    pub(crate) async fn log_of_annotation(
+        &self,
+        annotation_id: i64,
+        newest: i64,
+    ) -> Result<VerificationLog> {
+        let mut conn = self.pool.acquire().await.map_err(map_err::<D>)?;
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM verifications WHERE annotation_id = $1")
+                .bind(annotation_id)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(map_err::<D>)?;
+        let newest = sqlx::query_as::<_, VerificationRow>(
+            "SELECT at_ms, channel, result FROM verifications WHERE annotation_id = $1 \
+             ORDER BY at_ms DESC, id DESC LIMIT $2",
+        )
+        .bind(annotation_id)
+        .bind(newest)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_err::<D>)?
+        .into_iter()
+        .map(Verification::try_from)
+        .collect::<Result<_>>()?;
+        Ok(VerificationLog { count, newest })
+    }
+}
