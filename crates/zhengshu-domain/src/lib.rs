@@ -19,6 +19,7 @@ pub mod id;
 pub mod name;
 pub mod password;
 pub mod reference;
+pub mod scope;
 pub mod verification;
 
 pub use annotation::{
@@ -36,6 +37,7 @@ pub use id::{IdDocument, IdError, IdNumber, IdType, resident_check_digit};
 pub use name::{HolderName, NameError};
 pub use password::{Password, PasswordError, verify_password};
 pub use reference::{BodyCode, IssuingBody, QualificationCode, QualificationType};
+pub use scope::{BodyScope, IssueYears, QualificationScope, Years, verification_scope};
 pub use verification::{Channel, MalformedCode, Outcome, Verdict, VerificationCode, names_match};
 
 /// A calendar day (China Standard Time where it comes from a timestamp).

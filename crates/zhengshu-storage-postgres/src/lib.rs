@@ -53,6 +53,7 @@ impl Dialect for PgDialect {
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
     const LOCK_SELECTED: &'static str = "FOR UPDATE OF c";
     const DATE_PARAM: &'static str = "::date";
+    const ISSUE_YEAR: &'static str = "CAST(EXTRACT(YEAR FROM c.issue_date) AS INTEGER)";
 
     /// Connects to a `postgres://` URL.
     async fn connect(url: &str) -> Result<PgPool> {

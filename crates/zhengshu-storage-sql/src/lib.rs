@@ -58,6 +58,9 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     const LOCK_SELECTED: &'static str;
     /// Appended to a parameter written into a date column.
     const DATE_PARAM: &'static str;
+    /// The year of the certificate's issue date `c.issue_date`, as an SQL
+    /// integer expression.
+    const ISSUE_YEAR: &'static str;
 
     /// A pool connected to `url`.
     async fn connect(url: &str) -> Result<Pool<Self::Db>>;

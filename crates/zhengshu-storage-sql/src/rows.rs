@@ -5,7 +5,7 @@
 
 use zhengshu_domain::{
     Annotation, AnnotationState, AuditEvent, BodyCode, Certificate, CertificateNumber,
-    CertificateStatus, Day, Holder, HolderName, IdType, IssuingBody, NewCertificate,
+    CertificateStatus, Day, Holder, HolderName, IdType, IssueYears, IssuingBody, NewCertificate,
     QualificationCode, QualificationType, Revocation, Sex, TermsVersion, Username,
 };
 use zhengshu_storage::{IdVault, SessionKind, SessionRecord, StorageError};
@@ -117,6 +117,28 @@ impl TryFrom<QualificationRow> for QualificationType {
             in_scope: r.in_scope,
             years_from: year(r.years_from)?,
             years_to: r.years_to.map(year).transpose()?,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct IssueYearsRow {
+    pub qualification_code: String,
+    pub first: i32,
+    pub last: i32,
+    pub certificates: i64,
+}
+
+impl TryFrom<IssueYearsRow> for IssueYears {
+    type Error = StorageError;
+    fn try_from(r: IssueYearsRow) -> Result<Self, StorageError> {
+        let year = |y: i32| i16::try_from(y).map_err(corrupt("year"));
+        Ok(IssueYears {
+            qualification: QualificationCode::parse(&r.qualification_code)
+                .map_err(corrupt("qualification code"))?,
+            first: year(r.first)?,
+            last: year(r.last)?,
+            certificates: r.certificates,
         })
     }
 }

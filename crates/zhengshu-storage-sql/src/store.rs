@@ -8,8 +8,8 @@ use jiff::{SignedDuration, Timestamp};
 use sqlx::{AssertSqlSafe, Database};
 use zhengshu_domain::{
     Actor, Annotation, AnnotationPolicy, AuditEvent, Certificate, CertificateNumber, Day, Holder,
-    HolderName, IdDocument, IssuingBody, NewAnnotation, NewAuditEvent, QualificationType,
-    Revocation, TermsVersion, Username, VerificationCode,
+    HolderName, IdDocument, IssueYears, IssuingBody, NewAnnotation, NewAuditEvent,
+    QualificationType, Revocation, TermsVersion, Username, VerificationCode,
 };
 use zhengshu_storage::{
     Conflict, Generated, ImportTx, Job, LoginFailures, NewHolder, NewSession, NewVerification,
@@ -17,7 +17,7 @@ use zhengshu_storage::{
 };
 
 use crate::rows::{
-    AuditRow, BodyRow, CertificateRow, HOLDER_COLUMNS, HolderRow, QualificationRow,
+    AuditRow, BodyRow, CertificateRow, HOLDER_COLUMNS, HolderRow, IssueYearsRow, QualificationRow,
     SESSION_COLUMNS, SessionRow, TermsRow, ms, timestamp,
 };
 use crate::{Conn, Dialect, SqlImport, SqlStore, insert_audit, map_err};
@@ -175,6 +175,21 @@ where
             .fetch_one(&self.pool)
             .await
             .map_err(map_err::<D>)
+    }
+
+    async fn issue_years(&self) -> Result<Vec<IssueYears>> {
+        let year = D::ISSUE_YEAR;
+        sqlx::query_as::<_, IssueYearsRow>(AssertSqlSafe(format!(
+            "SELECT c.qualification_code, MIN({year}) AS first, MAX({year}) AS last, \
+             COUNT(*) AS certificates FROM certificates c \
+             GROUP BY c.qualification_code ORDER BY c.qualification_code"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err::<D>)?
+        .into_iter()
+        .map(IssueYears::try_from)
+        .collect()
     }
 
     async fn revoke_certificate(

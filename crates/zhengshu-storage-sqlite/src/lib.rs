@@ -50,6 +50,8 @@ impl Dialect for SqliteDialect {
     const SKIP_LOCKED: &'static str = "";
     const LOCK_SELECTED: &'static str = "";
     const DATE_PARAM: &'static str = "";
+    /// Dates are `YYYY-MM-DD` text.
+    const ISSUE_YEAR: &'static str = "CAST(substr(c.issue_date, 1, 4) AS INTEGER)";
 
     /// Opens (creating if missing) the database at a `sqlite://PATH` URL.
     async fn connect(url: &str) -> Result<SqlitePool> {

@@ -6,9 +6,11 @@
 #![allow(clippy::missing_panics_doc)]
 
 mod annotations;
+mod scope;
 mod verifications;
 
 pub use annotations::*;
+pub use scope::*;
 pub use verifications::*;
 
 use jiff::Timestamp;
@@ -58,7 +60,8 @@ macro_rules! story_tests {
             verifications_round_trip_counted_newest_first,
             five_hundred_verifications_are_written_at_once,
             verifiers_are_kept_only_as_keyed_hashes,
-            number_and_name_answer_a_wrong_name_like_an_unknown_number
+            number_and_name_answer_a_wrong_name_like_an_unknown_number,
+            issue_years_span_each_types_certificates
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {

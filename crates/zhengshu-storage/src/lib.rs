@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use zhengshu_domain::{
     Actor, Annotation, AnnotationPolicy, AuditEvent, Certificate, CertificateNumber, Holder,
-    HolderName, IdDocument, IssuingBody, NewAnnotation, NewAuditEvent, NewCertificate,
+    HolderName, IdDocument, IssueYears, IssuingBody, NewAnnotation, NewAuditEvent, NewCertificate,
     QualificationType, Revocation, TermsVersion, Username, VerificationCode,
 };
 
@@ -151,6 +151,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn certificates_of(&self, id: &IdDocument, name: &HolderName)
     -> Result<Vec<Certificate>>;
     async fn count_certificates(&self) -> Result<i64>;
+    /// Per qualification type with certificates, the first and last issue
+    /// year on record and how many certificates (revoked ones included),
+    /// ordered by qualification code.
+    async fn issue_years(&self) -> Result<Vec<IssueYears>>;
     /// Revokes a valid certificate and audits it, atomically. `Conflict`
     /// when it is revoked already.
     async fn revoke_certificate(

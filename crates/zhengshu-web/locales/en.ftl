@@ -245,3 +245,13 @@ action-withdraw = Withdraw the annotation
 withdraw-confirm = Once withdrawn, this annotated copy can no longer be viewed or downloaded and verifies as withdrawn; a withdrawn annotation still counts towards the limit of 90 days.
 annotation-withdrawn-notice = The annotation was withdrawn.
 annotation-applied-notice = Your application was submitted.
+
+## Verification scope
+scope-title = Verification scope
+scope-intro = Certificates of these issuing bodies' qualifications can be checked here; each qualification lists the issue years whose certificates can be checked.
+scope-year = { $year }
+scope-no-data = No certificates online yet
+scope-out = Outside the verification scope
+scope-none = No qualifications can be checked yet.
+scope-contact = For a certificate outside the verification scope, contact its issuing body.
+empty-scope-link = See the verification scope

@@ -242,3 +242,13 @@ action-withdraw = 撤回加注
 withdraw-confirm = 撤回后，该加注件将不能再查看或下载，查验时显示为已撤回；撤回的加注仍计入 90 日内的加注次数。
 annotation-withdrawn-notice = 已撤回加注。
 annotation-applied-notice = 已提交加注申请。
+
+## Verification scope
+scope-title = 证书查询验证范围
+scope-intro = 下列发证机构的资格证书可以在本系统查询和验证，每项资格列出可以查询的证书签发年份。
+scope-year = { $year } 年
+scope-no-data = 暂无可查询的证书数据
+scope-out = 不在查询验证范围内
+scope-none = 暂无可查询的资格。
+scope-contact = 不在查询验证范围内的证书，请联系证书发放机构。
+empty-scope-link = 查看证书查询验证范围

@@ -242,3 +242,13 @@ action-withdraw = 撤回加註
 withdraw-confirm = 撤回後，該加註件將不能再查看或下載，查驗時顯示為已撤回；撤回的加註仍計入 90 日內的加註次數。
 annotation-withdrawn-notice = 已撤回加註。
 annotation-applied-notice = 已提交加註申請。
+
+## Verification scope
+scope-title = 證書查詢驗證範圍
+scope-intro = 下列發證機構的資格證書可以在本系統查詢和驗證，每項資格列出可以查詢的證書簽發年份。
+scope-year = { $year } 年
+scope-no-data = 暫無可查詢的證書資料
+scope-out = 不在查詢驗證範圍內
+scope-none = 暫無可查詢的資格。
+scope-contact = 不在查詢驗證範圍內的證書，請聯絡證書發放機構。
+empty-scope-link = 查看證書查詢驗證範圍

@@ -15,8 +15,9 @@
 //! - `error` (the HTTP error: status, code, message) and `download` (PDF
 //!   answers), shared by both sides;
 //! - `services` (accounts, sessions, terms, certificates, annotations,
-//!   rare characters): plain Rust over storage and the domain, with their
-//!   own error type and no HTTP answers, HTML or JSON;
+//!   rare characters, the verification scope): plain Rust over storage
+//!   and the domain, with their own error type and no HTTP answers, HTML
+//!   or JSON;
 //! - `client`, `i18n`, `cookies`, `state` and `fonts` at the bottom.
 #![forbid(unsafe_code)]
 

@@ -1,12 +1,13 @@
 //! The holder JSON API described by the README and the OpenAPI document
 //! (`/api/v1/openapi.json`): registration, sessions (bearer tokens),
 //! service terms, the holder's certificates and annotations, the
-//! rare-character search, and the demo listing. Every `/api/v1/me/*` route
-//! takes an [`ApiHolder`], so it answers 401 without a valid token and 403
-//! `terms_not_accepted` until the current terms are agreed; a certificate
-//! of somebody else is 404. Handlers parse requests into domain types, call
-//! the services and answer JSON; errors leave as [`ApiError`], rendered as
-//! JSON by this router's own layer.
+//! rare-character search, the verification scope (public), and the demo
+//! listing. Every `/api/v1/me/*` route takes an [`ApiHolder`], so it
+//! answers 401 without a valid token and 403 `terms_not_accepted` until the
+//! current terms are agreed; a certificate of somebody else is 404.
+//! Handlers parse requests into domain types, call the services and answer
+//! JSON; errors leave as [`ApiError`], rendered as JSON by this router's
+//! own layer.
 
 mod annotations;
 mod certificates;
@@ -16,6 +17,7 @@ mod extract;
 mod holders;
 mod openapi;
 mod rarechars;
+mod scope;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
@@ -63,5 +65,6 @@ pub fn router() -> Router<AppState> {
             post(annotations::withdraw),
         )
         .route("/api/v1/rare-chars", get(rarechars::rare_chars))
+        .route("/api/v1/scope", get(scope::scope))
         .layer(axum::middleware::from_fn(error::render))
 }

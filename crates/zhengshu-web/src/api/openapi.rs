@@ -31,6 +31,7 @@ use utoipa::{Modify, OpenApi};
         super::annotations::annotation_document,
         super::annotations::withdraw,
         super::rarechars::rare_chars,
+        super::scope::scope,
     ),
     components(schemas(super::ErrorBody)),
     modifiers(&BearerAuth),
@@ -41,6 +42,7 @@ use utoipa::{Modify, OpenApi};
         (name = "me", description = "The signed-in holder and their certificates"),
         (name = "annotations", description = "加注: annotations, their state and their documents"),
         (name = "rare-chars", description = "生僻字输入: rare-character search"),
+        (name = "scope", description = "证书查询验证范围: which certificates can be checked"),
     )
 )]
 pub struct ApiDoc;

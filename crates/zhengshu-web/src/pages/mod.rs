@@ -14,6 +14,7 @@ mod error;
 mod extract;
 mod fonts;
 mod rarechars;
+mod scope;
 mod terms;
 
 use askama::Template;
@@ -43,6 +44,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(certificates::router())
         .merge(annotations::router())
         .merge(rarechars::router())
+        .merge(scope::router())
         .merge(fonts::router())
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn_with_state(

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod annotations;
 pub mod certificates;
 pub mod rarechars;
+pub mod scope;
 pub mod sessions;
 pub mod terms;
 

@@ -28,6 +28,7 @@ async fn the_openapi_document_describes_every_route() {
         ("get", "/api/v1/me/annotations/{id}/document"),
         ("post", "/api/v1/me/annotations/{id}/withdraw"),
         ("get", "/api/v1/rare-chars"),
+        ("get", "/api/v1/scope"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     assert_eq!(

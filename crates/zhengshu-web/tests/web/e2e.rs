@@ -4,8 +4,8 @@
 //! through the rare-character picker, registers, logs in with the keyboard
 //! only, is led through the service terms, sees the list, opens 证书信息,
 //! opens a revoked certificate's 详情, and switches to English; then, at
-//! 320 px wide, the list reads without scrolling sideways and the picker
-//! works by keyboard. Screenshots go to `target/e2e/`. Without the browser
+//! 320 px wide, the list and the verification scope read without
+//! scrolling sideways and the picker works by keyboard. Screenshots go to `target/e2e/`. Without the browser
 //! the test fails saying what to install: it is never skipped.
 
 use std::net::SocketAddr;
@@ -487,6 +487,12 @@ async fn narrow_flow(c: &Client, base: &str) {
     assert_eq!(value_of(c, "#name").await, format!("陈{ch}"));
     no_sideways_scrolling(c).await;
     shot(c, "11-picker-320").await;
+
+    // The verification scope, public, reads on a phone too.
+    c.goto(&format!("{base}/scope")).await.unwrap();
+    assert!(text(c).await.contains("执业药师"));
+    no_sideways_scrolling(c).await;
+    shot(c, "12-scope-320").await;
 }
 
 /// Waits (boundedly) until the page's text contains `want`, without

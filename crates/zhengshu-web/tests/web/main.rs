@@ -15,5 +15,6 @@ mod i18n;
 mod login;
 mod rarechars;
 mod registration;
+mod scope;
 mod terms;
 mod throttle;
