@@ -25,6 +25,7 @@ error-too_many_attempts = Too many log-in attempts. Please try again in { $minut
     [one] 1 minute
    *[other] { $minutes } minutes
 }.
+error-rate_limited = Too many verifications. Please wait a moment and try again.
 error-internal = Something went wrong on our side. Please try again later.
 error-title-bad_request = Bad request
 error-title-invalid_query = Search not possible
@@ -37,6 +38,7 @@ error-title-username_taken = Username taken
 error-title-id_document_taken = ID document already registered
 error-title-validation_failed = Details need correcting
 error-title-too_many_attempts = Please try again later
+error-title-rate_limited = Too many verifications
 error-title-internal = System error
 error-action-login = Log in
 error-action-home = Go to the start page
@@ -219,6 +221,8 @@ error-title-annotation_withdrawn = Annotation withdrawn
 error-title-annotation_not_withdrawable = Cannot withdraw
 error-title-certificate_revoked = Certificate revoked
 field-annotation_days = The validity must be a whole number of days from 1 to { $max }.
+field-verify_batch_size = At most { $max } items can be verified at once.
+field-verify_item = Each item needs a verification code, or a certificate number and a holder name.
 field-annotation_scenario = Choose a usage scenario.
 annotate-title = Apply for an annotation
 annotate-intro = Choose the usage scenario and the validity. Once the annotated copy is generated it can be viewed and downloaded during its validity. Counting back from the day of application, one certificate can have at most 3 annotations within 90 days (withdrawn ones count).

@@ -74,6 +74,39 @@ pub struct Secrets {
     pub vault_index_key: Option<Secret>,
     /// 64 hex digits: signs session cookies.
     pub session_key: Option<Secret>,
+    /// 64 hex digits: HMAC-SHA256 key of the verifiers' addresses kept
+    /// with each verification.
+    pub verifier_key: Option<Secret>,
+}
+
+/// Public verification (证书查验).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct VerifyConfig {
+    /// Verifications one client address may ask for per minute (a batch
+    /// counts each item).
+    pub per_address_per_minute: u32,
+    /// Verifications the service answers per second, all clients together.
+    pub global_per_second: u32,
+}
+
+impl Default for VerifyConfig {
+    fn default() -> Self {
+        let d = zhengshu_web::VerifyLimits::default();
+        Self {
+            per_address_per_minute: d.per_address_per_minute,
+            global_per_second: d.global_per_second,
+        }
+    }
+}
+
+impl VerifyConfig {
+    pub fn limits(&self) -> zhengshu_web::VerifyLimits {
+        zhengshu_web::VerifyLimits {
+            per_address_per_minute: self.per_address_per_minute,
+            global_per_second: self.global_per_second,
+        }
+    }
 }
 
 /// The holder portal.
@@ -160,6 +193,7 @@ pub struct Config {
     pub document: DocumentConfig,
     pub worker: WorkerSettings,
     pub web: WebConfig,
+    pub verify: VerifyConfig,
     pub secrets: Secrets,
     pub log: LogConfig,
 }
@@ -176,6 +210,7 @@ impl Default for Config {
             document: DocumentConfig::default(),
             worker: WorkerSettings::default(),
             web: WebConfig::default(),
+            verify: VerifyConfig::default(),
             secrets: Secrets::default(),
             log: LogConfig::default(),
         }
@@ -208,6 +243,7 @@ const KEYS: &[&str] = &[
     "document",
     "worker",
     "web",
+    "verify",
     "secrets",
     "log",
 ];

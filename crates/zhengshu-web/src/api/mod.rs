@@ -1,7 +1,8 @@
 //! The holder JSON API described by the README and the OpenAPI document
 //! (`/api/v1/openapi.json`): registration, sessions (bearer tokens),
 //! service terms, the holder's certificates and annotations, the
-//! rare-character search, and the demo listing. Every `/api/v1/me/*` route
+//! rare-character search, public verification (no session), and the demo
+//! listing. Every `/api/v1/me/*` route
 //! takes an [`ApiHolder`], so it answers 401 without a valid token and 403
 //! `terms_not_accepted` until the current terms are agreed; a certificate
 //! of somebody else is 404. Handlers parse requests into domain types, call
@@ -16,6 +17,7 @@ mod extract;
 mod holders;
 mod openapi;
 mod rarechars;
+mod verify;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
@@ -63,5 +65,8 @@ pub fn router() -> Router<AppState> {
             post(annotations::withdraw),
         )
         .route("/api/v1/rare-chars", get(rarechars::rare_chars))
+        .route("/api/v1/verify", post(verify::by_number))
+        .route("/api/v1/verify/batch", post(verify::batch))
+        .route("/api/v1/verify/{code}", get(verify::by_code))
         .layer(axum::middleware::from_fn(error::render))
 }

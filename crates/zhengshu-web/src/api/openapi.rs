@@ -31,6 +31,9 @@ use utoipa::{Modify, OpenApi};
         super::annotations::annotation_document,
         super::annotations::withdraw,
         super::rarechars::rare_chars,
+        super::verify::by_code,
+        super::verify::by_number,
+        super::verify::batch,
     ),
     components(schemas(super::ErrorBody)),
     modifiers(&BearerAuth),
@@ -41,6 +44,7 @@ use utoipa::{Modify, OpenApi};
         (name = "me", description = "The signed-in holder and their certificates"),
         (name = "annotations", description = "加注: annotations, their state and their documents"),
         (name = "rare-chars", description = "生僻字输入: rare-character search"),
+        (name = "verify", description = "证书查验: public verification, no account needed, rate limited"),
     )
 )]
 pub struct ApiDoc;

@@ -17,3 +17,4 @@ mod rarechars;
 mod registration;
 mod terms;
 mod throttle;
+mod verify;
