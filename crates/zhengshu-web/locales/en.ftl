@@ -249,3 +249,17 @@ action-withdraw = Withdraw the annotation
 withdraw-confirm = Once withdrawn, this annotated copy can no longer be viewed or downloaded and verifies as withdrawn; a withdrawn annotation still counts towards the limit of 90 days.
 annotation-withdrawn-notice = The annotation was withdrawn.
 annotation-applied-notice = Your application was submitted.
+
+## Verification (证书查验)
+verifications-title = Verification record
+verifications-count = { $count ->
+    [one] Verified once.
+   *[other] Verified { $count } times.
+}
+verifications-at = When
+verifications-channel = How
+verify-channel-qr = QR code or verification code
+verify-channel-number_name = Certificate number and name
+verify-channel-batch = Batch check
+verify-channel-api = API
+verify-channel-file = Uploaded file

@@ -246,3 +246,14 @@ action-withdraw = 撤回加注
 withdraw-confirm = 撤回后，该加注件将不能再查看或下载，查验时显示为已撤回；撤回的加注仍计入 90 日内的加注次数。
 annotation-withdrawn-notice = 已撤回加注。
 annotation-applied-notice = 已提交加注申请。
+
+## Verification (证书查验)
+verifications-title = 查验记录
+verifications-count = 已被查验 { $count } 次。
+verifications-at = 查验时间
+verifications-channel = 查验方式
+verify-channel-qr = 扫码或查验码
+verify-channel-number_name = 证书编号和姓名
+verify-channel-batch = 批量查验
+verify-channel-api = 接口查验
+verify-channel-file = 上传文件

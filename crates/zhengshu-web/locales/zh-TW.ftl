@@ -246,3 +246,14 @@ action-withdraw = 撤回加註
 withdraw-confirm = 撤回後，該加註件將不能再查看或下載，查驗時顯示為已撤回；撤回的加註仍計入 90 日內的加註次數。
 annotation-withdrawn-notice = 已撤回加註。
 annotation-applied-notice = 已提交加註申請。
+
+## Verification (证书查验)
+verifications-title = 查驗紀錄
+verifications-count = 已被查驗 { $count } 次。
+verifications-at = 查驗時間
+verifications-channel = 查驗方式
+verify-channel-qr = 掃碼或查驗碼
+verify-channel-number_name = 證書編號和姓名
+verify-channel-batch = 批次查驗
+verify-channel-api = 介面查驗
+verify-channel-file = 上傳檔案

@@ -15,7 +15,7 @@ use zhengshu_domain::{
     Annotation, Certificate, CertificateNumber, Channel, Day, Outcome, VerificationCode,
     day_in_china,
 };
-use zhengshu_storage::{NewVerification, StorageError};
+use zhengshu_storage::{NewVerification, StorageError, VerificationLog};
 
 use super::Error;
 use crate::state::AppState;
@@ -203,4 +203,14 @@ pub fn admit(state: &AppState, client: &str, n: u32) -> Result<(), Error> {
         .verify_limiter
         .check(client, n)
         .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })
+}
+
+/// How many verifications the holder's annotation `annotation` had, and
+/// the newest few: when, by which channel, with which answer — nothing of
+/// the verifiers.
+pub async fn log_of(state: &AppState, annotation: &Annotation) -> Result<VerificationLog, Error> {
+    Ok(state
+        .storage
+        .verifications_of_annotation(annotation.id, 10)
+        .await?)
 }
