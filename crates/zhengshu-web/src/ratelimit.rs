@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The configured limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The configured limits (`[verify]` in the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct VerifyLimits {
     /// Verifications one client address may ask for per minute.
     pub per_address_per_minute: u32,

@@ -79,36 +79,6 @@ pub struct Secrets {
     pub verifier_key: Option<Secret>,
 }
 
-/// Public verification (证书查验).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(default, deny_unknown_fields)]
-pub struct VerifyConfig {
-    /// Verifications one client address may ask for per minute (a batch
-    /// counts each item).
-    pub per_address_per_minute: u32,
-    /// Verifications the service answers per second, all clients together.
-    pub global_per_second: u32,
-}
-
-impl Default for VerifyConfig {
-    fn default() -> Self {
-        let d = zhengshu_web::VerifyLimits::default();
-        Self {
-            per_address_per_minute: d.per_address_per_minute,
-            global_per_second: d.global_per_second,
-        }
-    }
-}
-
-impl VerifyConfig {
-    pub fn limits(&self) -> zhengshu_web::VerifyLimits {
-        zhengshu_web::VerifyLimits {
-            per_address_per_minute: self.per_address_per_minute,
-            global_per_second: self.global_per_second,
-        }
-    }
-}
-
 /// The holder portal.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
@@ -193,7 +163,8 @@ pub struct Config {
     pub document: DocumentConfig,
     pub worker: WorkerSettings,
     pub web: WebConfig,
-    pub verify: VerifyConfig,
+    /// 证书查验's rate limits (`[verify]`).
+    pub verify: zhengshu_web::VerifyLimits,
     pub secrets: Secrets,
     pub log: LogConfig,
 }
@@ -210,7 +181,7 @@ impl Default for Config {
             document: DocumentConfig::default(),
             worker: WorkerSettings::default(),
             web: WebConfig::default(),
-            verify: VerifyConfig::default(),
+            verify: zhengshu_web::VerifyLimits::default(),
             secrets: Secrets::default(),
             log: LogConfig::default(),
         }
@@ -420,6 +391,7 @@ mod tests {
             &flags,
             env(&[
                 ("ZHENGSHU_ANNOTATION__MAX_IN_WINDOW", "4"),
+                ("ZHENGSHU_VERIFY__PER_ADDRESS_PER_MINUTE", "7"),
                 ("ZHENGSHU_PUBLIC_BASE_URL", "https://env.example"),
                 ("ZHENGSHU_TEST_PG_URL", "postgres://ignored"),
                 ("OTHER", "x"),
@@ -430,6 +402,8 @@ mod tests {
         assert_eq!(c.public_base_url, "https://env.example", "env beats file");
         assert_eq!(c.annotation.window_days, 60, "file beats default");
         assert_eq!(c.annotation.max_in_window, 4, "env beats file, nested");
+        assert_eq!(c.verify.per_address_per_minute, 7);
+        assert_eq!(c.verify.global_per_second, 200, "default");
         assert_eq!(c.annotation.max_validity_days, 90, "default");
         assert_eq!(c.database_url(), format!("sqlite://{d}/zhengshu.db"));
     }

@@ -110,7 +110,7 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     let renderer = crate::document::renderer(&config, &*storage).await?;
     let keys = crate::secrets::load_or_create(&config)?;
     let mut state = AppState::new(storage, clock, keys.session, config.public_base_url.clone());
-    state.set_verify_limits(config.verify.limits());
+    state.set_verify_limits(config.verify);
     state.verifier_key = VerifierKey::new(keys.verifier);
     state.policy = Arc::new(config.annotation.clone());
     // The demo endpoint lists what the demo data holds.

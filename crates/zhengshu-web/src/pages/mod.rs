@@ -15,6 +15,7 @@ mod extract;
 mod fonts;
 mod rarechars;
 mod terms;
+mod verify;
 
 use askama::Template;
 use axum::Router;
@@ -43,6 +44,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(certificates::router())
         .merge(annotations::router())
         .merge(rarechars::router())
+        .merge(verify::router())
         .merge(fonts::router())
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn_with_state(

@@ -18,3 +18,4 @@ mod registration;
 mod terms;
 mod throttle;
 mod verify;
+mod verify_pages;
