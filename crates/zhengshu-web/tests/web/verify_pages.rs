@@ -51,6 +51,15 @@ async fn the_qr_page_shows_the_state_in_three_languages() {
         }
         assert!(a.body.contains("result-valid"), "{}", a.body);
         assert!(!a.body.contains(DEMO.id_number));
+        // Every label translated, none left as a message id.
+        for marker in [
+            ">verify-",
+            ">annotation-label-",
+            ">field-label-",
+            ">scenario-",
+        ] {
+            assert!(!a.body.contains(marker), "{lang:?} {marker}");
+        }
         assert!(!a.body.contains("<script>"));
     }
 
