@@ -19,3 +19,4 @@ mod terms;
 mod throttle;
 mod verify;
 mod verify_pages;
+mod verify_records;
