@@ -25,6 +25,7 @@ error-too_many_attempts = Too many log-in attempts. Please try again in { $minut
     [one] 1 minute
    *[other] { $minutes } minutes
 }.
+error-rate_limited = Too many verifications. Please wait a moment and try again.
 error-internal = Something went wrong on our side. Please try again later.
 error-title-bad_request = Bad request
 error-title-invalid_query = Search not possible
@@ -37,6 +38,7 @@ error-title-username_taken = Username taken
 error-title-id_document_taken = ID document already registered
 error-title-validation_failed = Details need correcting
 error-title-too_many_attempts = Please try again later
+error-title-rate_limited = Too many verifications
 error-title-internal = System error
 error-action-login = Log in
 error-action-home = Go to the start page
@@ -219,6 +221,8 @@ error-title-annotation_withdrawn = Annotation withdrawn
 error-title-annotation_not_withdrawable = Cannot withdraw
 error-title-certificate_revoked = Certificate revoked
 field-annotation_days = The validity must be a whole number of days from 1 to { $max }.
+field-verify_batch_size = At most { $max } items can be verified at once.
+field-verify_item = Each item needs a verification code, or a certificate number and a holder name.
 field-annotation_scenario = Choose a usage scenario.
 annotate-title = Apply for an annotation
 annotate-intro = Choose the usage scenario and the validity. Once the annotated copy is generated it can be viewed and downloaded during its validity. Counting back from the day of application, one certificate can have at most 3 annotations within 90 days (withdrawn ones count).
@@ -255,3 +259,31 @@ scope-out = Outside the verification scope
 scope-none = No qualifications can be checked yet.
 scope-contact = For a certificate outside the verification scope, contact its issuing body.
 empty-scope-link = See the verification scope
+## Verification (证书查验)
+verifications-title = Verification record
+verifications-count = { $count ->
+    [one] Verified once.
+   *[other] Verified { $count } times.
+}
+verifications-at = When
+verifications-channel = How
+verify-channel-qr = QR code or verification code
+verify-channel-number_name = Certificate number and name
+verify-channel-batch = Batch check
+verify-channel-api = API
+verify-channel-file = Uploaded file
+verify-title = Certificate verification
+verify-intro = No account needed. Check a certificate by its number and the holder's name, or scan the QR code on an e-certificate to check its annotation.
+verify-hint-name = As on the certificate; find rare characters with the rare-character input.
+verify-action = Verify
+verify-by-number = Verify by certificate number and name
+verify-scope-link = What can be verified here
+verify-result-valid = Valid
+verify-result-expired = Annotation expired
+verify-result-withdrawn = Withdrawn
+verify-result-revoked = Revoked
+verify-result-not_found = No matching certificate found
+verify-not-found-hint = Check the certificate number, the holder's name or the verification code and try again.
+verify-expired-detail = The annotation's validity ended on { $date }.
+verify-withdrawn-detail = The holder withdrew this annotation on { $date }.
+verify-label-sha256 = File SHA-256

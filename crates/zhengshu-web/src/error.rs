@@ -53,6 +53,9 @@ pub enum Error {
     /// 429 `too_many_attempts`, with `Retry-After`.
     #[error("too many attempts")]
     Throttled { retry_after_secs: u64 },
+    /// 429 `rate_limited`, with `Retry-After`: too many verifications.
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
     /// 409 `annotation_limit`: 3 annotations in 90 days; the next is
     /// possible on that day.
     #[error("annotation limit")]
@@ -99,6 +102,7 @@ impl From<services::Error> for Error {
             S::NotFound => Error::NotFound,
             S::InvalidCredentials => Error::InvalidCredentials,
             S::Throttled { retry_after_secs } => Error::Throttled { retry_after_secs },
+            S::RateLimited { retry_after_secs } => Error::RateLimited { retry_after_secs },
             S::UsernameTaken => Error::UsernameTaken,
             S::IdDocumentTaken => Error::IdDocumentTaken,
             S::Validation(f) => Error::Validation(f),
@@ -132,7 +136,7 @@ impl Error {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::UsernameTaken | Error::IdDocumentTaken => StatusCode::CONFLICT,
             Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::Throttled { .. } | Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::AnnotationLimit { .. }
             | Error::AnnotationRequired
             | Error::AnnotationNotNeeded
@@ -158,6 +162,7 @@ impl Error {
             Error::IdDocumentTaken => "id_document_taken",
             Error::Validation(_) => "validation_failed",
             Error::Throttled { .. } => "too_many_attempts",
+            Error::RateLimited { .. } => "rate_limited",
             Error::AnnotationLimit { .. } => "annotation_limit",
             Error::AnnotationRequired => "annotation_required",
             Error::AnnotationNotNeeded => "annotation_not_needed",
@@ -173,7 +178,7 @@ impl Error {
 
     /// Every code, for the catalogue tests.
     #[cfg(test)]
-    pub const CODES: [&'static str; 21] = [
+    pub const CODES: [&'static str; 22] = [
         "bad_request",
         "invalid_query",
         "unauthenticated",
@@ -185,6 +190,7 @@ impl Error {
         "id_document_taken",
         "validation_failed",
         "too_many_attempts",
+        "rate_limited",
         "annotation_limit",
         "annotation_required",
         "annotation_not_needed",
@@ -223,7 +229,9 @@ impl Error {
     /// `Retry-After` in seconds, for a throttled request.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            Error::Throttled { retry_after_secs } => Some(*retry_after_secs),
+            Error::Throttled { retry_after_secs } | Error::RateLimited { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
             _ => None,
         }
     }

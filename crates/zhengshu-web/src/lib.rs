@@ -15,10 +15,11 @@
 //! - `error` (the HTTP error: status, code, message) and `download` (PDF
 //!   answers), shared by both sides;
 //! - `services` (accounts, sessions, terms, certificates, annotations,
-//!   rare characters, the verification scope): plain Rust over storage
+//!   rare characters, verification and its scope): plain Rust over storage
 //!   and the domain, with their own error type and no HTTP answers, HTML
 //!   or JSON;
-//! - `client`, `i18n`, `cookies`, `state` and `fonts` at the bottom.
+//! - `client`, `i18n`, `cookies`, `state`, `fonts`, `recorder` (verifications
+//!   written in the background) and `ratelimit` at the bottom.
 #![forbid(unsafe_code)]
 
 mod api;
@@ -31,6 +32,8 @@ pub mod fonts;
 mod health;
 mod i18n;
 mod pages;
+mod ratelimit;
+mod recorder;
 mod services;
 mod state;
 mod trust;
@@ -46,6 +49,8 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use fonts::RareFonts;
+pub use ratelimit::VerifyLimits;
+pub use recorder::Recorder;
 pub use state::{AppState, Limits};
 
 /// Headers every answer carries: no framing, no sniffing, no inline

@@ -1,15 +1,19 @@
 //! What every handler and service may use: the shared [`AppState`] (storage,
 //! clock, annotation policy, keys, limits, fonts, the document renderer and
-//! the workers' waker) and the [`Limits`] of sessions and log-ins. The
-//! bottom floor of the crate: it uses nothing of it but the fonts.
+//! the workers' waker, the verification recorder and rate limiter) and the
+//! [`Limits`] of sessions and log-ins. The bottom floor of the crate: it
+//! uses nothing of it but the fonts, the recorder and the rate limiter.
 
 use std::sync::Arc;
 
 use jiff::SignedDuration;
+use rand::RngCore;
 use zhengshu_domain::{AnnotationPolicy, CertificateNumber, Clock};
-use zhengshu_storage::Storage;
+use zhengshu_storage::{Storage, VerifierKey};
 
 use crate::fonts::RareFonts;
+use crate::ratelimit::{RateLimiter, VerifyLimits};
+use crate::recorder::Recorder;
 
 /// Session lifetimes and log-in throttling.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,18 +70,31 @@ pub struct AppState {
     /// `None` when they run elsewhere (they then find the job at their
     /// next poll).
     pub workers: Option<Arc<tokio::sync::Notify>>,
+    /// Keys the hashes of verifiers' addresses (`secrets.verifier_key`).
+    pub verifier_key: VerifierKey,
+    /// Writes verifications in batches, in the background.
+    pub recorder: Recorder,
+    /// The rate limits of every verify route.
+    pub verify_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
-    /// A state with the default limits, no proxy, no demo and no
-    /// rare-character fonts; set the other fields as needed.
+    /// A state with the default limits, no proxy, no demo, no
+    /// rare-character fonts and a random verifier key; set the other fields
+    /// as needed. Starts the verification recorder, so it must run inside
+    /// a Tokio runtime.
     pub fn new(
         storage: Arc<dyn Storage>,
         clock: Arc<dyn Clock>,
         session_key: [u8; 32],
         public_base_url: impl Into<String>,
     ) -> Self {
+        let mut verifier_key = [0u8; 32];
+        rand::rng().fill_bytes(&mut verifier_key);
         Self {
+            recorder: Recorder::spawn(storage.clone()),
+            verifier_key: VerifierKey::new(verifier_key),
+            verify_limiter: Arc::new(RateLimiter::new(VerifyLimits::default())),
             storage,
             clock,
             policy: Arc::new(AnnotationPolicy::default()),
@@ -90,6 +107,11 @@ impl AppState {
             renderer: None,
             workers: None,
         }
+    }
+
+    /// Sets the verification rate limits.
+    pub fn set_verify_limits(&mut self, limits: VerifyLimits) {
+        self.verify_limiter = Arc::new(RateLimiter::new(limits));
     }
 
     /// Cookies are `Secure` when the service is reached over TLS.

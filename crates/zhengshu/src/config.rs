@@ -74,6 +74,9 @@ pub struct Secrets {
     pub vault_index_key: Option<Secret>,
     /// 64 hex digits: signs session cookies.
     pub session_key: Option<Secret>,
+    /// 64 hex digits: HMAC-SHA256 key of the verifiers' addresses kept
+    /// with each verification.
+    pub verifier_key: Option<Secret>,
 }
 
 /// The holder portal.
@@ -160,6 +163,8 @@ pub struct Config {
     pub document: DocumentConfig,
     pub worker: WorkerSettings,
     pub web: WebConfig,
+    /// 证书查验's rate limits (`[verify]`).
+    pub verify: zhengshu_web::VerifyLimits,
     pub secrets: Secrets,
     pub log: LogConfig,
 }
@@ -176,6 +181,7 @@ impl Default for Config {
             document: DocumentConfig::default(),
             worker: WorkerSettings::default(),
             web: WebConfig::default(),
+            verify: zhengshu_web::VerifyLimits::default(),
             secrets: Secrets::default(),
             log: LogConfig::default(),
         }
@@ -208,6 +214,7 @@ const KEYS: &[&str] = &[
     "document",
     "worker",
     "web",
+    "verify",
     "secrets",
     "log",
 ];
@@ -384,6 +391,7 @@ mod tests {
             &flags,
             env(&[
                 ("ZHENGSHU_ANNOTATION__MAX_IN_WINDOW", "4"),
+                ("ZHENGSHU_VERIFY__PER_ADDRESS_PER_MINUTE", "7"),
                 ("ZHENGSHU_PUBLIC_BASE_URL", "https://env.example"),
                 ("ZHENGSHU_TEST_PG_URL", "postgres://ignored"),
                 ("OTHER", "x"),
@@ -394,6 +402,8 @@ mod tests {
         assert_eq!(c.public_base_url, "https://env.example", "env beats file");
         assert_eq!(c.annotation.window_days, 60, "file beats default");
         assert_eq!(c.annotation.max_in_window, 4, "env beats file, nested");
+        assert_eq!(c.verify.per_address_per_minute, 7);
+        assert_eq!(c.verify.global_per_second, 200, "default");
         assert_eq!(c.annotation.max_validity_days, 90, "default");
         assert_eq!(c.database_url(), format!("sqlite://{d}/zhengshu.db"));
     }

@@ -10,7 +10,7 @@ use clap::Args;
 use jiff::SignedDuration;
 use tokio::sync::watch;
 use zhengshu_domain::{Clock, SystemClock};
-use zhengshu_storage::Storage;
+use zhengshu_storage::{Storage, VerifierKey};
 use zhengshu_web::{AppState, RareFonts, Server};
 use zhengshu_worker::{Worker, WorkerConfig};
 
@@ -108,12 +108,10 @@ pub async fn run(config: Config) -> Result<(), Failure> {
         zhengshu_demo::load(&*storage, clock.now()).await?;
     }
     let renderer = crate::document::renderer(&config, &*storage).await?;
-    let mut state = AppState::new(
-        storage,
-        clock,
-        crate::secrets::load_or_create(&config)?.session,
-        config.public_base_url.clone(),
-    );
+    let keys = crate::secrets::load_or_create(&config)?;
+    let mut state = AppState::new(storage, clock, keys.session, config.public_base_url.clone());
+    state.set_verify_limits(config.verify);
+    state.verifier_key = VerifierKey::new(keys.verifier);
     state.policy = Arc::new(config.annotation.clone());
     // The demo endpoint lists what the demo data holds.
     state.demo = config
@@ -139,6 +137,7 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     } else {
         None
     };
+    let recorder = state.recorder.clone();
     let server = Server::bind(config.addr, state).await.map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {}: {e} (is another server using it? try --addr)",
@@ -148,6 +147,8 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     let addr = server.local_addr()?;
     tracing::info!(%addr, demo = config.demo, "listening on http://{addr}");
     server.run(shutdown_signal()).await?;
+    // The verifications of the last requests are written before exit.
+    recorder.flush().await;
     let _ = stop_tx.send(true);
     if let Some(w) = workers {
         let _ = w.await;

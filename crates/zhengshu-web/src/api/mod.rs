@@ -1,13 +1,13 @@
 //! The holder JSON API described by the README and the OpenAPI document
 //! (`/api/v1/openapi.json`): registration, sessions (bearer tokens),
 //! service terms, the holder's certificates and annotations, the
-//! rare-character search, the verification scope (public), and the demo
-//! listing. Every `/api/v1/me/*` route takes an [`ApiHolder`], so it
-//! answers 401 without a valid token and 403 `terms_not_accepted` until the
-//! current terms are agreed; a certificate of somebody else is 404.
-//! Handlers parse requests into domain types, call the services and answer
-//! JSON; errors leave as [`ApiError`], rendered as JSON by this router's
-//! own layer.
+//! rare-character search, public verification and its scope (no session), and the demo
+//! listing. Every `/api/v1/me/*` route
+//! takes an [`ApiHolder`], so it answers 401 without a valid token and 403
+//! `terms_not_accepted` until the current terms are agreed; a certificate
+//! of somebody else is 404. Handlers parse requests into domain types, call
+//! the services and answer JSON; errors leave as [`ApiError`], rendered as
+//! JSON by this router's own layer.
 
 mod annotations;
 mod certificates;
@@ -18,6 +18,7 @@ mod holders;
 mod openapi;
 mod rarechars;
 mod scope;
+mod verify;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
@@ -66,5 +67,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/rare-chars", get(rarechars::rare_chars))
         .route("/api/v1/scope", get(scope::scope))
+        .route("/api/v1/verify", post(verify::by_number))
+        .route("/api/v1/verify/batch", post(verify::batch))
+        .route("/api/v1/verify/{code}", get(verify::by_code))
         .layer(axum::middleware::from_fn(error::render))
 }

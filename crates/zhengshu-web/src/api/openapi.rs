@@ -32,6 +32,9 @@ use utoipa::{Modify, OpenApi};
         super::annotations::withdraw,
         super::rarechars::rare_chars,
         super::scope::scope,
+        super::verify::by_code,
+        super::verify::by_number,
+        super::verify::batch,
     ),
     components(schemas(super::ErrorBody)),
     modifiers(&BearerAuth),
@@ -43,6 +46,7 @@ use utoipa::{Modify, OpenApi};
         (name = "annotations", description = "加注: annotations, their state and their documents"),
         (name = "rare-chars", description = "生僻字输入: rare-character search"),
         (name = "scope", description = "证书查询验证范围: which certificates can be checked"),
+        (name = "verify", description = "证书查验: public verification, no account needed, rate limited"),
     )
 )]
 pub struct ApiDoc;

@@ -15,7 +15,7 @@ use zhengshu_domain::{Certificate, CertificateStatus, Holder};
 use super::extract::{Csrf, PageHolder};
 use super::{Chrome, PageError, china_time, path_id, render};
 use crate::i18n::{Arg, Lang};
-use crate::services::{annotations, certificates};
+use crate::services::{annotations, certificates, verification};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -256,10 +256,24 @@ pub(super) struct AnnotationBox {
     pub applied_on: String,
     /// "from – until", once generated.
     pub validity: Option<String>,
+    /// 查验记录: how many times it was verified, and the newest checks.
+    pub verified: String,
+    pub verifications: Vec<VerificationRow>,
+}
+
+/// One verification as the holder sees it: when and how.
+pub(super) struct VerificationRow {
+    pub at: String,
+    pub channel: String,
 }
 
 impl AnnotationBox {
-    fn of(state: &AppState, lang: Lang, a: &zhengshu_domain::Annotation) -> Self {
+    fn of(
+        state: &AppState,
+        lang: Lang,
+        a: &zhengshu_domain::Annotation,
+        log: zhengshu_storage::VerificationLog,
+    ) -> Self {
         let st = a.state_on(state.clock.today());
         AnnotationBox {
             id: a.id,
@@ -278,6 +292,15 @@ impl AnnotationBox {
                     ],
                 )
             }),
+            verified: lang.t_args("verifications-count", &[("count", Arg::Num(log.count))]),
+            verifications: log
+                .newest
+                .iter()
+                .map(|v| VerificationRow {
+                    at: china_time(v.at),
+                    channel: lang.t(&format!("verify-channel-{}", v.channel.code())),
+                })
+                .collect(),
         }
     }
 }
@@ -315,12 +338,17 @@ async fn download(
     let path = format!("/certificates/{}/download", c.id);
     let row = Row::of(&state, &c);
     let revoked = revoked(&c);
-    let annotation = if row.needs_annotation && revoked.is_none() {
-        annotations::latest(&state, &h, &c)
-            .await?
-            .map(|a| AnnotationBox::of(&state, lang, &a))
+    let latest = if row.needs_annotation && revoked.is_none() {
+        annotations::latest(&state, &h, &c).await?
     } else {
         None
+    };
+    let annotation = match latest {
+        Some(a) => {
+            let log = verification::log_of(&state, &a).await?;
+            Some(AnnotationBox::of(&state, lang, &a, log))
+        }
+        None => None,
     };
     let busy = annotation
         .as_ref()

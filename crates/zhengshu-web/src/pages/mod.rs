@@ -16,6 +16,7 @@ mod fonts;
 mod rarechars;
 mod scope;
 mod terms;
+mod verify;
 
 use askama::Template;
 use axum::Router;
@@ -45,6 +46,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(annotations::router())
         .merge(rarechars::router())
         .merge(scope::router())
+        .merge(verify::router())
         .merge(fonts::router())
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn_with_state(

@@ -8,10 +8,10 @@
 
 use std::sync::Arc;
 
-use rand::Rng;
+use rand::RngCore;
 use zhengshu_domain::{
     Actor, Annotation, AnnotationState, Application, ApplicationError, Certificate,
-    CertificateStatus, Holder, LimitReached, NewAnnotation,
+    CertificateStatus, Holder, LimitReached, NewAnnotation, VerificationCode,
 };
 use zhengshu_storage::annotations::document_event;
 use zhengshu_storage::{Conflict, StorageError};
@@ -19,14 +19,12 @@ use zhengshu_storage::{Conflict, StorageError};
 use super::{Error, FieldError, certificates};
 use crate::state::AppState;
 
-/// 20 characters of an alphabet without look-alikes (100 bits): the
-/// 查验码, unguessable, short enough to type from paper.
+/// A fresh 查验码 from the operating system's generator; its format is
+/// the domain's ([`VerificationCode`]).
 pub fn verification_code() -> String {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-    let mut rng = rand::rng();
-    (0..20)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
+    let mut bytes = [0u8; VerificationCode::LEN];
+    rand::rng().fill_bytes(&mut bytes);
+    VerificationCode::from_random(bytes).as_str().to_owned()
 }
 
 fn refuse_revoked(c: &Certificate) -> Result<(), Error> {
@@ -232,15 +230,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verification_codes_are_long_and_distinct() {
+    fn verification_codes_parse_and_differ() {
         let a = verification_code();
         let b = verification_code();
-        assert_eq!(a.len(), 20);
-        assert!(
-            a.chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        assert_eq!(
+            VerificationCode::parse(&a).map(|c| c.to_string()),
+            Ok(a.clone())
         );
-        assert!(!a.contains(['0', 'O', '1', 'I']));
         assert_ne!(a, b);
     }
 }

@@ -18,6 +18,7 @@ pub mod rarechars;
 pub mod scope;
 pub mod sessions;
 pub mod terms;
+pub mod verification;
 
 use zhengshu_storage::StorageError;
 
@@ -96,6 +97,10 @@ pub enum Error {
     /// A revoked certificate has no document and takes no annotation.
     #[error("certificate revoked")]
     CertificateRevoked,
+    /// Too many verifications from this address, or in all; try again
+    /// after this many seconds.
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
     /// Anything else: logged by the renderer, never shown.
     #[error("internal error: {0}")]
     Internal(String),

@@ -29,6 +29,9 @@ async fn the_openapi_document_describes_every_route() {
         ("post", "/api/v1/me/annotations/{id}/withdraw"),
         ("get", "/api/v1/rare-chars"),
         ("get", "/api/v1/scope"),
+        ("get", "/api/v1/verify/{code}"),
+        ("post", "/api/v1/verify"),
+        ("post", "/api/v1/verify/batch"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     assert_eq!(
@@ -50,7 +53,7 @@ async fn the_openapi_document_describes_every_route() {
         let served = api(
             &app,
             method.to_uppercase().parse::<Method>().unwrap(),
-            &path.replace("{id}", "1"),
+            &path.replace("{id}", "1").replace("{code}", "X"),
             None,
             None,
         )

@@ -68,6 +68,14 @@ async fn every_page_exists_in_all_three_languages() {
             "/rarechars",
             ["生僻字输入", "生僻字輸入", "Rare character input"],
         ),
+        (
+            "/verify",
+            ["证书查验", "證書查驗", "Certificate verification"],
+        ),
+        (
+            "/verify/22222222222222222222",
+            ["证书查验", "證書查驗", "Certificate verification"],
+        ),
     ];
     for (path, titles) in pages {
         for (lang, title) in ["zh-CN", "zh-TW", "en"].into_iter().zip(titles) {
@@ -77,7 +85,15 @@ async fn every_page_exists_in_all_three_languages() {
             assert_eq!(a.status, StatusCode::OK, "{path} {lang}");
             assert!(a.body.contains(&format!("<title>{title}")), "{path} {lang}");
             // No message id leaks through untranslated.
-            for marker in ["field-label-", "error-title-", "picker-", "empty-"] {
+            for marker in [
+                "field-label-",
+                "error-title-",
+                "picker-",
+                "empty-",
+                "verify-",
+                "verifications-",
+                "annotation-label-",
+            ] {
                 assert!(
                     !a.body.contains(&format!(">{marker}")),
                     "{path} {lang} {marker}"

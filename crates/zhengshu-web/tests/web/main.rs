@@ -18,3 +18,6 @@ mod registration;
 mod scope;
 mod terms;
 mod throttle;
+mod verify;
+mod verify_pages;
+mod verify_records;
