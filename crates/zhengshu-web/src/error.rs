@@ -4,12 +4,20 @@
 //! [`services::Error`], which becomes an [`Error`] here; the HTTP-only
 //! refusals (a malformed body, no session, terms not agreed, a form
 //! without its CSRF token, an unknown path) start here. Nothing here
-//! renders: `api::ApiError` answers an [`Error`] as JSON and
+//! writes a body: `api::ApiError` answers an [`Error`] as JSON and
 //! `pages::PageError` as an HTML page; internal errors are logged there
 //! and answered with an opaque 500: no SQL text, no paths, no ID numbers
-//! leave the process.
+//! leave the process. What both share is here: an error answered with its
+//! status at once and its body written later by the router's layer
+//! ([`Error::deferred`], [`write_deferred`]), since the body needs the
+//! request's language, and the `Retry-After` header.
 
-use axum::http::StatusCode;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use zhengshu_storage::StorageError;
 
 use crate::i18n::{Arg, Lang};
@@ -257,4 +265,41 @@ pub fn field_message(f: &FieldError, lang: Lang) -> String {
 /// Whole minutes to wait, rounded up, at least one.
 pub fn minutes_to_wait(secs: u64) -> i64 {
     i64::try_from(secs.div_ceil(60).max(1)).unwrap_or(i64::MAX)
+}
+
+/// An error answer whose body a router's layer still has to write.
+#[derive(Debug, Clone)]
+struct Deferred(Arc<Error>);
+
+impl Error {
+    /// The answer's status now; its body later, by [`write_deferred`].
+    pub fn deferred(self) -> Response {
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(Deferred(Arc::new(self)));
+        response
+    }
+
+    /// Adds `Retry-After` to `response` when this error has one.
+    pub fn add_retry_after(&self, response: &mut Response) {
+        if let Some(secs) = self.retry_after()
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+}
+
+/// A router's error layer: answers a [`Error::deferred`] answer with
+/// `respond` (JSON or a page) in the request's language.
+pub async fn write_deferred(
+    lang: Lang,
+    req: Request,
+    next: Next,
+    respond: fn(&Error, Lang) -> Response,
+) -> Response {
+    let mut response = next.run(req).await;
+    match response.extensions_mut().remove::<Deferred>() {
+        Some(Deferred(e)) => respond(&e, lang),
+        None => response,
+    }
 }

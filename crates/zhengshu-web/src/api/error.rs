@@ -4,17 +4,14 @@
 //! format, `{"error": {"code", "message", "fields"}}`, in the request's
 //! language. The pages have their own wrapper, which answers with a page.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use zhengshu_storage::StorageError;
 
-use crate::error::{Error, field_message};
+use crate::error::{self, Error, field_message};
 use crate::i18n::Lang;
 use crate::services;
 
@@ -40,40 +37,24 @@ impl From<StorageError> for ApiError {
     }
 }
 
-/// An error answer whose body [`render`] still has to write.
-#[derive(Debug, Clone)]
-struct Unrendered(Arc<Error>);
-
 impl IntoResponse for ApiError {
-    /// The status now; the body, which needs the request's language, in
+    /// The status now; the JSON body, which needs the request's language, in
     /// [`render`].
     fn into_response(self) -> Response {
-        let mut response = self.0.status().into_response();
-        response
-            .extensions_mut()
-            .insert(Unrendered(Arc::new(self.0)));
-        response
+        self.0.deferred()
     }
 }
 
-/// Layer of the API's router: the JSON body of an [`ApiError`] answer.
+/// Layer of this router: the JSON body of an [`ApiError`] answer.
 pub async fn render(lang: Lang, req: Request, next: Next) -> Response {
-    let mut response = next.run(req).await;
-    match response.extensions_mut().remove::<Unrendered>() {
-        Some(Unrendered(e)) => respond(&e, lang),
-        None => response,
-    }
+    error::write_deferred(lang, req, next, respond).await
 }
 
 /// The complete answer of `e` in `lang`.
 pub fn respond(e: &Error, lang: Lang) -> Response {
     e.log_internal();
     let mut response = (e.status(), Json(ErrorBody::of(e, lang))).into_response();
-    if let Some(secs) = e.retry_after()
-        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-    {
-        response.headers_mut().insert(header::RETRY_AFTER, v);
-    }
+    e.add_retry_after(&mut response);
     response
 }
 

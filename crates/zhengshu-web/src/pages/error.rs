@@ -5,17 +5,15 @@
 //! themselves; this is for everything else. The API has its own wrapper,
 //! which answers with JSON.
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use zhengshu_storage::StorageError;
 
 use super::Chrome;
-use crate::error::Error;
+use crate::error::{self, Error};
 use crate::i18n::Lang;
 use crate::services;
 
@@ -41,29 +39,17 @@ impl From<StorageError> for PageError {
     }
 }
 
-/// An error answer whose page [`render`] still has to write.
-#[derive(Debug, Clone)]
-struct Unrendered(Arc<Error>);
-
 impl IntoResponse for PageError {
     /// The status now; the page, which needs the request's language, in
     /// [`render`].
     fn into_response(self) -> Response {
-        let mut response = self.0.status().into_response();
-        response
-            .extensions_mut()
-            .insert(Unrendered(Arc::new(self.0)));
-        response
+        self.0.deferred()
     }
 }
 
-/// Layer of the pages' router: the page of a [`PageError`] answer.
+/// Layer of this router: the page of an [`PageError`] answer.
 pub async fn render(lang: Lang, req: Request, next: Next) -> Response {
-    let mut response = next.run(req).await;
-    match response.extensions_mut().remove::<Unrendered>() {
-        Some(Unrendered(e)) => respond(&e, lang),
-        None => response,
-    }
+    error::write_deferred(lang, req, next, respond).await
 }
 
 #[derive(Template)]
@@ -96,10 +82,6 @@ pub fn respond(e: &Error, lang: Lang) -> Response {
             .into_response(),
     };
     *response.status_mut() = e.status();
-    if let Some(secs) = e.retry_after()
-        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-    {
-        response.headers_mut().insert(header::RETRY_AFTER, v);
-    }
+    e.add_retry_after(&mut response);
     response
 }
