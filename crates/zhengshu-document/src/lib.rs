@@ -33,7 +33,7 @@ use jiff::tz::{Offset, TimeZone};
 pub use fonts::Fonts;
 pub use input::{AnnotationBlock, DEFAULT_TITLE, DocumentInput, MINISTRY_SEAL_SINCE};
 pub use pki::{MINISTRY_CODE, Pki, SealKey};
-pub use renderer::{RenderSettings, Renderer};
+pub use renderer::{Issue, RenderSettings, Renderer};
 
 /// The name this type had first; [`AnnotationBlock`] is the one type.
 pub type Annotation = AnnotationBlock;

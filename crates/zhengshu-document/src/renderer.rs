@@ -37,6 +37,36 @@ impl Default for RenderSettings {
     }
 }
 
+/// What a document is issued as, and so where its QR code leads: both
+/// open `{public_base_url}/verify/{查验码}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Issue<'a> {
+    /// An annotated document: the annotation block, whose 查验码 the QR
+    /// code carries.
+    Annotated(&'a AnnotationBlock),
+    /// The document of a certificate that needs no annotation, under the
+    /// 查验码 recorded for this one document.
+    Plain { verification_code: &'a str },
+}
+
+impl<'a> Issue<'a> {
+    /// The annotation block, if any.
+    pub fn annotation(self) -> Option<&'a AnnotationBlock> {
+        match self {
+            Issue::Annotated(a) => Some(a),
+            Issue::Plain { .. } => None,
+        }
+    }
+
+    /// The 查验码 the QR code carries.
+    pub fn verification_code(self) -> &'a str {
+        match self {
+            Issue::Annotated(a) => &a.verification_code,
+            Issue::Plain { verification_code } => verification_code,
+        }
+    }
+}
+
 /// Makes signed e-certificates. It is `Send + Sync`: one renderer (in an
 /// `Arc`) serves every worker thread; rendering takes `&self`.
 #[derive(Debug)]
@@ -72,15 +102,15 @@ impl Renderer {
         &self.settings
     }
 
-    /// The signed PDF of `certificate`, annotated when `annotation` is
-    /// given. A revoked certificate has no document.
+    /// The signed PDF of `certificate`, issued as `issue` (annotated or
+    /// not). A revoked certificate has no document.
     pub fn render(
         &self,
         certificate: &Certificate,
-        annotation: Option<&AnnotationBlock>,
+        issue: Issue<'_>,
         signing_time: Timestamp,
     ) -> Result<Vec<u8>, DocumentError> {
-        let input = self.input(certificate, annotation)?;
+        let input = self.input(certificate, issue)?;
         render_with(
             &input,
             &self.fonts,
@@ -94,7 +124,7 @@ impl Renderer {
     pub fn input(
         &self,
         certificate: &Certificate,
-        annotation: Option<&AnnotationBlock>,
+        issue: Issue<'_>,
     ) -> Result<DocumentInput, DocumentError> {
         if let CertificateStatus::Revoked(_) = certificate.status {
             return Err(DocumentError::Revoked(
@@ -103,13 +133,7 @@ impl Renderer {
         }
         let data = &certificate.data;
         let base = self.settings.public_base_url.trim_end_matches('/');
-        let verify_url = match annotation {
-            Some(a) => format!("{base}/verify/{}", url_component(&a.verification_code)),
-            None => format!(
-                "{base}/verify?number={}",
-                url_component(data.number.as_str())
-            ),
-        };
+        let verify_url = format!("{base}/verify/{}", url_component(issue.verification_code()));
         let photo = match (&data.photo, &self.settings.photo_dir) {
             (Some(name), Some(dir)) => {
                 let path = dir.join(name);
@@ -142,7 +166,7 @@ impl Renderer {
             body_code: certificate.body.as_str().to_owned(),
             needs_ministry_seal: data.issue_date >= self.settings.ministry_seal_since,
             photo,
-            annotation: annotation.cloned(),
+            annotation: issue.annotation().cloned(),
             verify_url,
         })
     }

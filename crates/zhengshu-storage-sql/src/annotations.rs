@@ -225,6 +225,19 @@ where
         .execute(&mut *tx)
         .await
         .map_err(map_err::<D>)?;
+        // Issued under its annotation's 查验码.
+        sqlx::query(
+            "INSERT INTO issued_documents \
+             (code, sha256, certificate_id, annotation_id, issued_at_ms) \
+             SELECT verification_code, $1, certificate_id, id, $2 FROM annotations \
+             WHERE id = $3 ON CONFLICT (code) DO NOTHING",
+        )
+        .bind(&sha256)
+        .bind(ms(at))
+        .bind(job.annotation_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err::<D>)?;
         sqlx::query(
             "UPDATE annotations SET state = 'ready', valid_from = $1, valid_until = $2, \
              ready_at_ms = $3 WHERE id = $4 AND state = 'generating'",

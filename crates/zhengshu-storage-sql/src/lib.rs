@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 mod annotations;
+mod documents;
 mod import;
 pub mod rows;
 mod store;

@@ -1,7 +1,8 @@
 //! [`Storage`] on [`SqlStore`]: reference data, certificates, holders,
 //! terms, sessions, log-in failures and the audit log, each statement
 //! written once; annotations and their queue are in `annotations`,
-//! verification in `verifications`, imports in `import`.
+//! verification in `verifications`, issued documents in `documents`,
+//! imports in `import`.
 
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
@@ -12,8 +13,9 @@ use zhengshu_domain::{
     QualificationType, Revocation, TermsVersion, Username, VerificationCode,
 };
 use zhengshu_storage::{
-    Conflict, Generated, ImportTx, Job, LoginFailures, NewHolder, NewSession, NewVerification,
-    Result, Retry, SessionRecord, Storage, StorageError, VerifiableAnnotation, VerificationLog,
+    Conflict, Generated, ImportTx, IssuedDocument, Job, LoginFailures, NewHolder, NewSession,
+    NewVerification, Result, Retry, SessionRecord, Storage, StorageError, VerifiableAnnotation,
+    VerificationLog,
 };
 
 use crate::rows::{
@@ -499,6 +501,18 @@ where
         newest: i64,
     ) -> Result<VerificationLog> {
         self.log_of_annotation(annotation_id, newest).await
+    }
+
+    async fn record_issued_document(&self, document: &IssuedDocument) -> Result<()> {
+        self.record_document(document).await
+    }
+
+    async fn issued_document_by_code(&self, code: &VerificationCode) -> Result<IssuedDocument> {
+        self.document_by_code(code).await
+    }
+
+    async fn issued_document_by_sha256(&self, sha256: &str) -> Result<IssuedDocument> {
+        self.document_by_sha256(sha256).await
     }
 
     async fn record_audit(&self, event: &NewAuditEvent, at: Timestamp) -> Result<i64> {

@@ -6,10 +6,12 @@
 #![allow(clippy::missing_panics_doc)]
 
 mod annotations;
+mod documents;
 mod scope;
 mod verifications;
 
 pub use annotations::*;
+pub use documents::*;
 pub use scope::*;
 pub use verifications::*;
 
@@ -61,7 +63,8 @@ macro_rules! story_tests {
             five_hundred_verifications_are_written_at_once,
             verifiers_are_kept_only_as_keyed_hashes,
             number_and_name_answer_a_wrong_name_like_an_unknown_number,
-            issue_years_span_each_types_certificates
+            issue_years_span_each_types_certificates,
+            issued_documents_are_found_by_code_and_hash
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {

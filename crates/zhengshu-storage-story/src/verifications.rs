@@ -29,7 +29,7 @@ fn d0() -> zhengshu_domain::Day {
 
 /// An annotation of the seeded certificate applied with `code` on
 /// 2024-05-01 and generated the same day; answers it and its document.
-async fn ready_annotation(
+pub(crate) async fn ready_annotation(
     s: &dyn Storage,
     cert: i64,
     holder: i64,

@@ -3,13 +3,15 @@
 //! `zhengshu-storage-sql`; `zhengshu-storage-sqlite` and
 //! `zhengshu-storage-postgres` add what differs), the [`StorageError`] it
 //! answers with, the audit events every backend records alike, the records
-//! of public verifications (with verifiers kept only as keyed hashes), and the
+//! of public verifications (with verifiers kept only as keyed hashes), the
+//! record of every document issued, and the
 //! [`IdVault`] that keeps ID numbers encrypted at rest (AES-256-GCM) with a
 //! keyed blind index (HMAC-SHA256) for look-ups. Backends speak domain types
 //! only; nothing here knows of HTTP or SQL.
 #![forbid(unsafe_code)]
 
 pub mod annotations;
+pub mod documents;
 mod error;
 mod vault;
 pub mod verifications;
@@ -23,6 +25,7 @@ use zhengshu_domain::{
 };
 
 pub use annotations::{Generated, Job, Retry};
+pub use documents::IssuedDocument;
 pub use error::{Conflict, StorageError};
 pub use vault::{IdVault, SealedId, VaultKeys};
 pub use verifications::{
@@ -276,6 +279,16 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         annotation_id: i64,
         newest: i64,
     ) -> Result<VerificationLog>;
+
+    /// Records a document handed out (an annotated document is recorded by
+    /// [`Storage::complete_job`] itself). `StorageError::Conflict` when its
+    /// code is taken.
+    async fn record_issued_document(&self, document: &IssuedDocument) -> Result<()>;
+    /// The document whose 查验码 is `code`; `NotFound` otherwise.
+    async fn issued_document_by_code(&self, code: &VerificationCode) -> Result<IssuedDocument>;
+    /// The document whose SHA-256 (hex) is `sha256`, in either case;
+    /// `NotFound` otherwise.
+    async fn issued_document_by_sha256(&self, sha256: &str) -> Result<IssuedDocument>;
 
     async fn record_audit(&self, event: &NewAuditEvent, at: Timestamp) -> Result<i64>;
     /// Newest first; optionally only those about `subject`.

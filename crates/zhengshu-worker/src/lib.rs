@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::Notify;
-use zhengshu_document::{AnnotationBlock, DocumentError, Renderer};
+use zhengshu_document::{AnnotationBlock, DocumentError, Issue, Renderer};
 use zhengshu_domain::{Annotation, AnnotationPolicy, Clock};
 use zhengshu_storage::{Generated, Job, Retry, Storage, StorageError};
 
@@ -184,7 +184,7 @@ impl Worker {
         let renderer = self.renderer.clone();
         let signed_at = self.clock.now();
         let rendered = tokio::task::spawn_blocking(move || {
-            renderer.render(&certificate, Some(&block), signed_at)
+            renderer.render(&certificate, Issue::Annotated(&block), signed_at)
         })
         .await
         .map_err(|e| WorkerError::Join(e.to_string()))?;

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use jiff::Timestamp;
-use zhengshu_document::{Fonts, Pki, RenderSettings, Renderer};
+use zhengshu_document::{Fonts, Issue, Pki, RenderSettings, Renderer};
 use zhengshu_domain::CertificateNumber;
-use zhengshu_storage::{Storage, StorageError};
+use zhengshu_storage::annotations::sha256_hex;
+use zhengshu_storage::{IssuedDocument, Storage, StorageError};
 
 use crate::Failure;
 use crate::config::Config;
@@ -178,7 +179,16 @@ pub async fn render_command(config: &Config, args: RenderArgs) -> Result<(), Fai
     };
     let renderer = renderer(config, &*storage).await?;
     let signing_time = args.signed_at.unwrap_or_else(Timestamp::now);
-    let pdf = match renderer.render(&certificate, block.as_ref(), signing_time) {
+    // A certificate's own document is recorded under a fresh 查验码, so
+    // that its QR code leads to a verify page of the certificate.
+    let plain_code = zhengshu_web::services::annotations::fresh_code();
+    let issue = match &block {
+        Some(b) => Issue::Annotated(b),
+        None => Issue::Plain {
+            verification_code: plain_code.as_str(),
+        },
+    };
+    let pdf = match renderer.render(&certificate, issue, signing_time) {
         Ok(pdf) => pdf,
         Err(e @ zhengshu_document::DocumentError::Revoked(_)) => {
             eprintln!("zhengshu: {e}");
@@ -186,6 +196,17 @@ pub async fn render_command(config: &Config, args: RenderArgs) -> Result<(), Fai
         }
         Err(e) => return Err(anyhow::anyhow!("cannot render: {e}").into()),
     };
+    if block.is_none() {
+        storage
+            .record_issued_document(&IssuedDocument {
+                code: plain_code.clone(),
+                sha256: sha256_hex(&pdf),
+                certificate_id: certificate.id,
+                annotation_id: None,
+                issued_at: signing_time,
+            })
+            .await?;
+    }
     std::fs::write(&args.output, &pdf)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.output.display()))?;
     println!("{} ({} bytes)", args.output.display(), pdf.len());

@@ -102,10 +102,19 @@ fn render_signs_a_demo_certificate_with_the_keys_it_made() {
     assert!(o.status.success(), "{}", text(&o));
     validate(&keys.join("ca.pem"), &pdf, 1);
 
-    // The same inputs and signing time give the same bytes.
+    // Each document is recorded under a 查验码 of its own, which its QR
+    // code (and the address printed under it) opens.
     let again = dir.path().join("economist-again.pdf");
     assert!(render(dir.path(), "JJ20191120007", &again).status.success());
-    assert_eq!(std::fs::read(&pdf).unwrap(), std::fs::read(&again).unwrap());
+    let url = |pdf: &Path| {
+        let o = tool("pdftotext", &[pdf.as_os_str(), "-".as_ref()]);
+        let page = String::from_utf8_lossy(&o.stdout).into_owned();
+        let at = page.find("/verify/").unwrap_or_else(|| panic!("{page}"));
+        page[at..].split_whitespace().next().unwrap().to_owned()
+    };
+    let (first, second) = (url(&pdf), url(&again));
+    assert_ne!(first, second);
+    assert_eq!(first.len(), "/verify/".len() + 20, "{first}");
 }
 
 #[test]

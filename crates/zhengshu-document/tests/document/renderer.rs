@@ -3,7 +3,7 @@
 
 use jiff::civil::date;
 use tempfile::TempDir;
-use zhengshu_document::{AnnotationBlock, DocumentError, RenderSettings, Renderer};
+use zhengshu_document::{AnnotationBlock, DocumentError, Issue, RenderSettings, Renderer};
 use zhengshu_domain::{
     BodyCode, Certificate, CertificateNumber, CertificateStatus, HolderName, IdDocument, IdType,
     NewCertificate, QualificationCode, Revocation, Sex,
@@ -66,17 +66,21 @@ fn the_qr_code_opens_the_annotation_or_the_certificate_verification() {
     let r = renderer(&keys);
     let c = certificate(date(2022, 12, 20));
     let a = annotation();
-    let annotated = r.input(&c, Some(&a)).unwrap();
+    let annotated = r.input(&c, Issue::Annotated(&a)).unwrap();
     assert_eq!(annotated.verify_url, format!("{BASE}/verify/K7Q3A9M2X5"));
     assert_eq!(annotated.annotation.as_ref(), Some(&a));
     assert_eq!(annotated.id_number_masked, "110105********002X");
     assert_eq!(annotated.holder_name, "王𠀾");
     assert!(annotated.needs_ministry_seal);
-    let plain = r.input(&c, None).unwrap();
-    assert_eq!(
-        plain.verify_url,
-        format!("{BASE}/verify?number=ZY2022110500123")
-    );
+    let plain = r
+        .input(
+            &c,
+            Issue::Plain {
+                verification_code: "B4T8C6N1P3",
+            },
+        )
+        .unwrap();
+    assert_eq!(plain.verify_url, format!("{BASE}/verify/B4T8C6N1P3"));
     assert!(plain.annotation.is_none());
 }
 
@@ -86,7 +90,11 @@ fn an_annotated_certificate_is_sealed_twice_and_validates() {
     let tmp = TempDir::new().unwrap();
     let r = renderer(&keys);
     let pdf = r
-        .render(&certificate(date(2022, 12, 20)), Some(&annotation()), now())
+        .render(
+            &certificate(date(2022, 12, 20)),
+            Issue::Annotated(&annotation()),
+            now(),
+        )
         .unwrap();
     let path = write(tmp.path(), "annotated.pdf", &pdf);
     let report = pdfsig_trusting(&keys.ca_pem(), &path);
@@ -115,7 +123,13 @@ fn certificates_before_the_cut_over_get_the_body_seal_only() {
     let keys = Keys::new();
     let tmp = TempDir::new().unwrap();
     let pdf = renderer(&keys)
-        .render(&certificate(date(2021, 12, 16)), None, now())
+        .render(
+            &certificate(date(2021, 12, 16)),
+            Issue::Plain {
+                verification_code: "B4T8C6N1P3",
+            },
+            now(),
+        )
         .unwrap();
     let path = write(tmp.path(), "old.pdf", &pdf);
     let report = pdfsig(&path);
@@ -131,7 +145,7 @@ fn a_revoked_certificate_is_refused() {
         at: "2024-01-02T03:04:05Z".parse().unwrap(),
         reason: "以不正当手段取得".into(),
     });
-    let err = renderer(&keys).render(&c, Some(&annotation()), now());
+    let err = renderer(&keys).render(&c, Issue::Annotated(&annotation()), now());
     match err {
         Err(e @ DocumentError::Revoked(_)) => {
             assert!(e.to_string().contains("ZY2022110500123"), "{e}")
@@ -150,7 +164,7 @@ fn rendering_is_deterministic_and_shared_between_threads() {
         let handles: Vec<_> = (0..2)
             .map(|_| {
                 let (r, c) = (r.clone(), c.clone());
-                s.spawn(move || r.render(&c, Some(&annotation()), t).unwrap())
+                s.spawn(move || r.render(&c, Issue::Annotated(&annotation()), t).unwrap())
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
@@ -159,7 +173,7 @@ fn rendering_is_deterministic_and_shared_between_threads() {
     let later = r
         .render(
             &c,
-            Some(&annotation()),
+            Issue::Annotated(&annotation()),
             t + jiff::SignedDuration::from_secs(1),
         )
         .unwrap();
@@ -211,7 +225,11 @@ fn the_body_seal_overlaps_the_ministry_seal_and_each_widget_sits_on_its_seal() {
     let keys = Keys::new();
     let tmp = TempDir::new().unwrap();
     let pdf = renderer(&keys)
-        .render(&certificate(date(2022, 12, 20)), Some(&annotation()), now())
+        .render(
+            &certificate(date(2022, 12, 20)),
+            Issue::Annotated(&annotation()),
+            now(),
+        )
         .unwrap();
     let rects = widget_rects(&pdf);
     assert_eq!(rects.len(), 2, "{rects:?}");

@@ -85,7 +85,7 @@ pub fn older_input() -> DocumentInput {
         issue_date: date(2019, 11, 30),
         needs_ministry_seal: DocumentInput::ministry_seal_by_date(date(2019, 11, 30)),
         annotation: None,
-        verify_url: "https://zhengshu.example.cn/verify?number=JJ2019000001".into(),
+        verify_url: "https://zhengshu.example.cn/verify/B4T8C6N1P3XQ7M2K9R5D".into(),
         ..annotated_input()
     }
 }

@@ -15,7 +15,7 @@ use zhengshu_domain::{Certificate, CertificateStatus, Holder};
 use super::extract::{Csrf, PageHolder};
 use super::{Chrome, PageError, china_time, path_id, render};
 use crate::i18n::{Arg, Lang};
-use crate::services::{annotations, certificates, verification};
+use crate::services::{self, annotations, certificates, verification};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -76,27 +76,15 @@ async fn empty_help(state: &AppState, lang: Lang, h: &Holder) -> Result<EmptyHel
         .into_iter()
         .map(|b| b.name)
         .collect();
-    let scope = state
-        .storage
-        .qualification_types()
+    // The same scope, and the same years, as the scope page shows.
+    let scope = services::scope::current(state)
         .await?
         .into_iter()
+        .flat_map(|b| b.qualifications)
         .filter(|q| q.in_scope)
         .map(|q| {
-            let years = match q.years_to {
-                Some(to) => lang.t_args(
-                    "scope-years-range",
-                    &[
-                        ("from", Arg::Num(i64::from(q.years_from))),
-                        ("to", Arg::Num(i64::from(to))),
-                    ],
-                ),
-                None => lang.t_args(
-                    "scope-years-from",
-                    &[("from", Arg::Num(i64::from(q.years_from)))],
-                ),
-            };
-            (q.name, years)
+            let q = super::scope::qualification(lang, q);
+            (q.name, q.years)
         })
         .collect();
     Ok(EmptyHelp {

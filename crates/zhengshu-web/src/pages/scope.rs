@@ -1,6 +1,7 @@
 //! 证书查询验证范围: the public page of which qualification types, of
 //! which issuing bodies, and which years' certificates can be checked. No
-//! session; linked from the holder's empty certificate list.
+//! session; linked from the holder's empty certificate list, which shows
+//! the same years ([`qualification`]).
 
 use askama::Template;
 use axum::Router;
@@ -25,11 +26,12 @@ struct Body {
     qualifications: Vec<Qualification>,
 }
 
-/// A qualification type as the page shows it.
-struct Qualification {
-    name: String,
+/// A qualification type as the page shows it (and the holder's empty
+/// list's explanation).
+pub(super) struct Qualification {
+    pub(super) name: String,
     /// The years that can be checked, or why none can.
-    years: String,
+    pub(super) years: String,
     /// Certificates of it can be checked.
     checkable: bool,
 }
@@ -55,7 +57,7 @@ fn years_text(lang: Lang, years: Years) -> String {
     }
 }
 
-fn qualification(lang: Lang, q: QualificationScope) -> Qualification {
+pub(super) fn qualification(lang: Lang, q: QualificationScope) -> Qualification {
     let years = match (q.in_scope, q.years) {
         (false, _) => lang.t("scope-out"),
         (true, None) => lang.t("scope-no-data"),

@@ -3,18 +3,20 @@
 //! the store atomically and its refusal is turned into [`Error`] here and
 //! only here; a worker is woken), reading the holder's annotations,
 //! fetching the signed documents (annotated copies, and certificates that
-//! need no annotation) and withdrawing. Every document fetched is audited;
+//! need no annotation, each recorded as issued under a fresh 查验码) and
+//! withdrawing. Every document fetched is audited;
 //! another holder's annotation is [`Error::NotFound`].
 
 use std::sync::Arc;
 
 use rand::RngCore;
+use zhengshu_document::Issue;
 use zhengshu_domain::{
     Actor, Annotation, AnnotationState, Application, ApplicationError, Certificate,
     CertificateStatus, Holder, LimitReached, NewAnnotation, VerificationCode,
 };
-use zhengshu_storage::annotations::document_event;
-use zhengshu_storage::{Conflict, StorageError};
+use zhengshu_storage::annotations::{document_event, sha256_hex};
+use zhengshu_storage::{Conflict, IssuedDocument, StorageError};
 
 use super::{Error, FieldError, certificates};
 use crate::state::AppState;
@@ -22,9 +24,14 @@ use crate::state::AppState;
 /// A fresh 查验码 from the operating system's generator; its format is
 /// the domain's ([`VerificationCode`]).
 pub fn verification_code() -> String {
+    fresh_code().as_str().to_owned()
+}
+
+/// A fresh 查验码 (the same source as [`verification_code`]).
+pub fn fresh_code() -> VerificationCode {
     let mut bytes = [0u8; VerificationCode::LEN];
     rand::rng().fill_bytes(&mut bytes);
-    VerificationCode::from_random(bytes).as_str().to_owned()
+    VerificationCode::from_random(bytes)
 }
 
 fn refuse_revoked(c: &Certificate) -> Result<(), Error> {
@@ -199,10 +206,30 @@ pub async fn certificate_document(
     let now = state.clock.now();
     let number = c.data.number.to_string();
     let file_name = format!("{}-{}-{}.pdf", c.data.name, c.qualification_name, number);
-    let pdf = tokio::task::spawn_blocking(move || renderer.render(&c, None, now))
-        .await
-        .map_err(|e| Error::Internal(format!("render thread: {e}")))?
-        .map_err(|e| Error::Internal(format!("render: {e}")))?;
+    let certificate_id = c.id;
+    // Every download is its own document, recorded under a fresh 查验码
+    // that its QR code opens.
+    let code = fresh_code();
+    let printed = code.clone();
+    let pdf = tokio::task::spawn_blocking(move || {
+        let issue = Issue::Plain {
+            verification_code: printed.as_str(),
+        };
+        renderer.render(&c, issue, now)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("render thread: {e}")))?
+    .map_err(|e| Error::Internal(format!("render: {e}")))?;
+    state
+        .storage
+        .record_issued_document(&IssuedDocument {
+            code,
+            sha256: sha256_hex(&pdf),
+            certificate_id,
+            annotation_id: None,
+            issued_at: now,
+        })
+        .await?;
     audit(state, holder, format!("certificate:{number}"), inline).await?;
     Ok(Document {
         pdf,

@@ -1,5 +1,6 @@
 //! Public verification (证书查验), for the API and the pages alike: a check
-//! by 查验码 (what the QR code opens) or by certificate number and holder
+//! by 查验码 (what the QR code opens: an annotated document, or the document
+//! of a certificate that needs no annotation) or by certificate number and holder
 //! name, answering the domain's [`Outcome`] with what a verifier may see
 //! ([`Shown`]: the ID number masked, never the birth date or 管理号), and
 //! recording the check (channel, time, verdict, the verifier only as a
@@ -129,7 +130,7 @@ pub async fn by_code(
     };
     let found = match state.storage.annotation_by_code(&code).await {
         Ok(found) => found,
-        Err(StorageError::NotFound) => return Ok(Checked::not_found()),
+        Err(StorageError::NotFound) => return plain_document(state, client, channel, &code).await,
         Err(e) => return Err(e.into()),
     };
     let today = day_in_china(state.clock.now());
@@ -150,6 +151,30 @@ pub async fn by_code(
     let a = annotation_shown(&found.annotation, found.document_sha256);
     Ok(Checked {
         shown: Some(shown(c, Some(a))),
+        outcome,
+    })
+}
+
+/// Checks the document of a certificate that needs no annotation by the
+/// 查验码 recorded when it was handed out: the certificate's own answer
+/// (valid or revoked), nothing of an annotation.
+async fn plain_document(
+    state: &AppState,
+    client: &str,
+    channel: Channel,
+    code: &VerificationCode,
+) -> Result<Checked, Error> {
+    let document = match state.storage.issued_document_by_code(code).await {
+        // An annotated document is found by its annotation, above.
+        Ok(d) if d.annotation_id.is_none() => d,
+        Ok(_) | Err(StorageError::NotFound) => return Ok(Checked::not_found()),
+        Err(e) => return Err(e.into()),
+    };
+    let c = state.storage.certificate(document.certificate_id).await?;
+    let outcome = Outcome::of_certificate(&c.status);
+    record(state, client, channel, c.id, None, &outcome).await;
+    Ok(Checked {
+        shown: Some(shown(&c, None)),
         outcome,
     })
 }

@@ -1,26 +1,19 @@
-//! End to end in a real browser: headless Chromium, driven over WebDriver
-//! (Debian's `chromium` and `chromium-driver`), against a real bound
-//! server. A new holder whose name has an Extension B character, typed
-//! through the rare-character picker, registers, logs in with the keyboard
-//! only, is led through the service terms, sees the list, opens 证书信息,
-//! opens a revoked certificate's 详情, and switches to English; then, at
-//! 320 px wide, the list and the verification scope read without
-//! scrolling sideways and the picker works by keyboard. Screenshots go to `target/e2e/`. Without the browser
-//! the test fails saying what to install: it is never skipped.
+//! End to end in a real browser (see `browser`): a new holder whose name
+//! has an Extension B character, typed through the rare-character picker,
+//! registers, logs in with the keyboard only, is led through the service
+//! terms, sees the list, opens 证书信息, opens a revoked certificate's 详情,
+//! and switches to English; then, at 320 px wide, the list and the
+//! verification scope read without scrolling sideways and the picker works
+//! by keyboard.
 
-use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use futures_util::FutureExt;
-use serde_json::json;
 use zhengshu_domain::{Actor, CertificateNumber, Revocation};
 use zhengshu_storage::Storage;
-use zhengshu_testing::{Listening, spawn_listening};
 
+use crate::browser::*;
 use crate::helpers::*;
 
 const NAME: &str = "林\u{2003E}";
@@ -28,167 +21,6 @@ const ID_NUMBER: &str = "110101199003070011";
 const VALID_NUMBER: &str = "ZY20250110021";
 const REVOKED_NUMBER: &str = "WS20230712005";
 const REASON: &str = "证书信息与考试记录不符，依规撤销";
-const INSTALL: &str = "apt-get install -y chromium chromium-driver fonts-noto-cjk fonts-hanazono";
-
-fn chromium() -> PathBuf {
-    ["/usr/lib/chromium/chromium", "/usr/bin/chromium"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("Chromium is not installed: {INSTALL}"))
-}
-
-/// ChromeDriver on a port it picks; killed when the test ends, however it
-/// ends.
-fn start_driver() -> (Listening, u16) {
-    let exe = Path::new("/usr/bin/chromedriver");
-    assert!(exe.exists(), "chromedriver is not installed: {INSTALL}");
-    let driver = spawn_listening(
-        Command::new(exe).arg("--port=0"),
-        "started successfully on port ",
-    );
-    let port = driver.addr.port();
-    (driver, port)
-}
-
-async fn browser(port: u16, profile: &Path, mobile_width: Option<u32>) -> Client {
-    browser_with(port, profile, mobile_width, None).await
-}
-
-/// A Chromium session; with `downloads`, files are saved there without
-/// asking (PDFs too, rather than shown).
-async fn browser_with(
-    port: u16,
-    profile: &Path,
-    mobile_width: Option<u32>,
-    downloads: Option<&Path>,
-) -> Client {
-    let mut options = json!({
-        "binary": chromium(),
-        "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-quic", "--no-first-run",
-            "--disable-component-update", "--disable-sync", "--lang=zh-CN",
-            "--window-size=1280,1400",
-            format!("--user-data-dir={}", profile.display()),
-        ],
-        // A browser set up for Chinese, as most holders' are.
-        "prefs": {"intl.accept_languages": "zh-CN,zh"},
-    });
-    if let Some(dir) = downloads {
-        options["prefs"]["download.default_directory"] = json!(dir);
-        options["prefs"]["download.prompt_for_download"] = json!(false);
-        options["prefs"]["plugins.always_open_pdf_externally"] = json!(true);
-    }
-    if let Some(width) = mobile_width {
-        options["mobileEmulation"] =
-            json!({"deviceMetrics": {"width": width, "height": 900, "pixelRatio": 1.0}});
-    }
-    let mut caps = serde_json::Map::new();
-    caps.insert("goog:chromeOptions".into(), options);
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a Chromium session ({e}): {INSTALL}"))
-}
-
-fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let dir = target.join("e2e");
-    std::fs::create_dir_all(&dir).expect("create target/e2e");
-    dir
-}
-
-async fn shot(c: &Client, name: &str) {
-    let png = c.screenshot().await.expect("screenshot");
-    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("write screenshot");
-}
-
-/// The page's visible text, read in one step (a page that refreshes
-/// itself never leaves a stale element behind).
-async fn text(c: &Client) -> String {
-    let mut last = None;
-    // A page replaced mid-call (its own refresh) is read again.
-    for _ in 0..20 {
-        match c
-            .execute(
-                "return document.body ? document.body.innerText : '';",
-                vec![],
-            )
-            .await
-        {
-            Ok(v) => return v.as_str().unwrap_or_default().to_owned(),
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("cannot read the page: {last:?}");
-}
-
-async fn value_of(c: &Client, css: &str) -> String {
-    c.execute(
-        "return document.querySelector(arguments[0]).value;",
-        vec![json!(css)],
-    )
-    .await
-    .unwrap()
-    .as_str()
-    .unwrap_or_default()
-    .to_owned()
-}
-
-async fn path(c: &Client) -> String {
-    let url = c.current_url().await.unwrap();
-    match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_owned(),
-    }
-}
-
-async fn click(c: &Client, css: &str) {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-/// Waits (boundedly) until the page's path satisfies `want`.
-async fn wait_for_path(c: &Client, want: impl Fn(&str) -> bool) {
-    for _ in 0..200 {
-        if want(c.current_url().await.unwrap().path()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("still at {}", c.current_url().await.unwrap());
-}
-
-const TAB: &str = "\u{E004}";
-const ENTER: &str = "\u{E007}";
-
-/// Logs in with the keyboard only: type, Tab, type, Enter.
-async fn keyboard_log_in(c: &Client, base: &str, username: &str) {
-    c.goto(&format!("{base}/login")).await.unwrap();
-    let user = c.find(Locator::Id("username")).await.unwrap();
-    user.clear().await.unwrap();
-    user.send_keys(&format!("{username}{TAB}")).await.unwrap();
-    let focused = c.active_element().await.unwrap();
-    assert_eq!(
-        focused.attr("id").await.unwrap().as_deref(),
-        Some("password")
-    );
-    focused
-        .send_keys(&format!("{PASSWORD}{ENTER}"))
-        .await
-        .unwrap();
-    wait_for_path(c, |p| p != "/login").await;
-}
 
 async fn seed_new_holders_certificates(app: &App) {
     let mut valid =
@@ -215,24 +47,6 @@ async fn seed_new_holders_certificates(app: &App) {
         .await
         .unwrap();
 }
-
-type Serving = tokio::task::JoinHandle<std::io::Result<()>>;
-
-/// The app on a real port: its base URL, the switch that stops it, and the
-/// task serving it.
-async fn serve(app: &App) -> (String, tokio::sync::oneshot::Sender<()>, Serving) {
-    let server =
-        zhengshu_web::Server::bind(SocketAddr::from(([127, 0, 0, 1], 0)), app.state.clone())
-            .await
-            .unwrap();
-    let base = format!("http://{}", server.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(server.run(async {
-        let _ = stopped.await;
-    }));
-    (base, stop, serving)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_holder_with_a_rare_character_finds_their_certificates_in_chromium() {
     let app = app().await;
@@ -416,26 +230,10 @@ async fn desktop_flow(c: &Client, base: &str) {
     shot(c, "08-certificates-en").await;
 }
 
-async fn no_sideways_scrolling(c: &Client) {
-    let widths = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
-    assert_eq!(inner, 320, "the viewport is 320 px wide");
-    assert!(
-        scroll <= inner,
-        "content {scroll} px wide in a {inner} px viewport"
-    );
-}
-
 async fn narrow_flow(c: &Client, base: &str) {
     keyboard_log_in(c, base, "linzhen").await;
     assert_eq!(path(c).await, "/certificates");
-    no_sideways_scrolling(c).await;
+    no_sideways_scrolling(c, 320).await;
     shot(c, "09-certificates-320").await;
     let id = c
         .find(Locator::Css("li.cert.revoked a.details-link"))
@@ -448,7 +246,7 @@ async fn narrow_flow(c: &Client, base: &str) {
     c.goto(&format!("{base}{}", id.replace("/details", "")))
         .await
         .unwrap();
-    no_sideways_scrolling(c).await;
+    no_sideways_scrolling(c, 320).await;
     shot(c, "10-information-320").await;
 
     // The picker by keyboard alone: Tab from the name field to the picker
@@ -485,174 +283,12 @@ async fn narrow_flow(c: &Client, base: &str) {
         .expect("a candidate has focus");
     first.send_keys(ENTER).await.unwrap();
     assert_eq!(value_of(c, "#name").await, format!("陈{ch}"));
-    no_sideways_scrolling(c).await;
+    no_sideways_scrolling(c, 320).await;
     shot(c, "11-picker-320").await;
 
     // The verification scope, public, reads on a phone too.
     c.goto(&format!("{base}/scope")).await.unwrap();
     assert!(text(c).await.contains("执业药师"));
-    no_sideways_scrolling(c).await;
+    no_sideways_scrolling(c, 320).await;
     shot(c, "12-scope-320").await;
-}
-
-/// Waits (boundedly) until the page's text contains `want`, without
-/// reloading: the page must turn by itself.
-async fn wait_for_text(c: &Client, want: &str, secs: u64) -> String {
-    for _ in 0..secs * 10 {
-        let t = text(c).await;
-        if t.contains(want) {
-            return t;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{want:?} not shown within {secs} s: {}", text(c).await);
-}
-
-/// The demo holder annotates the demo pharmacist certificate: applies, sees
-/// 证书生成中…, sees it turn ready by itself, downloads the PDF through the
-/// browser (judged by pdfsig, pyHanko and qpdf), withdraws it; applies
-/// again, and with the test's clock moved past the validity sees
-/// 加注件已过期.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_holder_annotates_downloads_and_withdraws_in_chromium() {
-    let mut worker = None;
-    let app = app_with(|s| {
-        s.renderer = Some(renderer());
-        let w = zhengshu_worker::Worker::new(
-            s.storage.clone(),
-            renderer(),
-            s.clock.clone(),
-            zhengshu_worker::WorkerConfig::default(),
-        );
-        s.workers = Some(w.waker());
-        worker = Some(w);
-    })
-    .await;
-    let worker = worker.unwrap();
-    zhang(&app).await;
-    let (base, stop, serving) = serve(&app).await;
-    let (_driver, port) = start_driver();
-    let profiles = tempfile::tempdir().unwrap();
-    let downloads = tempfile::tempdir().unwrap();
-    let c = browser_with(
-        port,
-        &profiles.path().join("annotate"),
-        None,
-        Some(downloads.path()),
-    )
-    .await;
-    let flow = AssertUnwindSafe(annotation_flow(&c, &base, &app, &worker, downloads.path()))
-        .catch_unwind()
-        .await;
-    c.close().await.ok();
-    let _ = stop.send(());
-    if let Err(panic) = flow {
-        std::panic::resume_unwind(panic);
-    }
-    serving.await.unwrap().unwrap();
-}
-
-/// The PDF the browser saved, once complete.
-async fn downloaded_pdf(dir: &Path) -> PathBuf {
-    for _ in 0..300 {
-        let done: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
-            .collect();
-        if let [pdf] = done.as_slice() {
-            return pdf.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "no download in {}: {:?}",
-        dir.display(),
-        std::fs::read_dir(dir).unwrap().collect::<Vec<_>>()
-    );
-}
-
-async fn annotation_flow(
-    c: &Client,
-    base: &str,
-    app: &App,
-    worker: &zhengshu_worker::Worker,
-    downloads: &Path,
-) {
-    keyboard_log_in(c, base, "demo").await;
-    click(c, "#agree").await;
-    wait_for_path(c, |p| p == "/certificates").await;
-    let cert = certificate_id(app, zhengshu_demo::PHARMACIST_NUMBER).await;
-    c.goto(&format!("{base}/certificates/{cert}/download"))
-        .await
-        .unwrap();
-    assert!(text(c).await.contains("尚未申请加注"));
-    click(c, "#annotation-apply").await;
-    wait_for_path(c, |p| p.ends_with("/annotate")).await;
-    assert_eq!(value_of(c, "#days").await, "90", "defaults to the maximum");
-    let days = c.find(Locator::Id("days")).await.unwrap();
-    days.clear().await.unwrap();
-    days.send_keys("30").await.unwrap();
-    shot(c, "12-annotate-form").await;
-    click(c, "#annotation-submit").await;
-    wait_for_path(c, |p| p.ends_with("/download")).await;
-    // No worker runs yet: the holder sees the generation under way.
-    let page = text(c).await;
-    assert!(page.contains("证书生成中…"), "{page}");
-    shot(c, "13-annotation-generating").await;
-
-    // The workers start; the page turns ready by itself.
-    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
-    let w = worker.clone();
-    let working = tokio::spawn(async move {
-        w.run(async {
-            let _ = worker_stopped.await;
-        })
-        .await;
-    });
-    let page = wait_for_text(c, "加注有效", 30).await;
-    let a = app.store.annotations_of(cert).await.unwrap().remove(0);
-    assert!(page.contains(&a.number), "加注编号 shown");
-    assert!(page.contains(&a.verification_code), "查验码 shown");
-    assert!(page.contains("2026-11-20 至 2026-12-19"), "{page}");
-    shot(c, "14-annotation-ready").await;
-
-    // [下载]: an ordinary browser download, judged by independent tools.
-    click(c, "#annotation-download").await;
-    let pdf = downloaded_pdf(downloads).await;
-    let name = pdf.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(
-        name.contains("张三") && name.contains("执业药师") && name.contains(&a.number),
-        "file name from RFC 5987: {name}"
-    );
-    let ca = downloads.join("ca.pem");
-    std::fs::write(&ca, renderer().pki().ca_pem()).unwrap();
-    let stored = app.store.annotation_document(a.id).await.unwrap();
-    assert_eq!(std::fs::read(&pdf).unwrap(), stored, "the stored document");
-    zhengshu_document::independent::check_signed_pdf(&ca, &pdf, 2);
-
-    // 撤回加注.
-    click(c, "#annotation-withdraw").await;
-    let page = wait_for_text(c, "已撤回加注。", 10).await;
-    assert!(page.contains("加注已撤回"));
-    shot(c, "15-annotation-withdrawn").await;
-
-    // A new application; then the clock moves past its validity.
-    click(c, "#annotation-apply").await;
-    wait_for_path(c, |p| p.ends_with("/annotate")).await;
-    click(c, "#annotation-submit").await;
-    wait_for_text(c, "加注有效", 30).await;
-    app.clock.advance(jiff::SignedDuration::from_hours(24 * 91));
-    // The session has ended too by then: log in again.
-    keyboard_log_in(c, base, "demo").await;
-    c.goto(&format!("{base}/certificates/{cert}/download"))
-        .await
-        .unwrap();
-    let page = text(c).await;
-    assert!(page.contains("加注件已过期"), "{page}");
-    assert!(page.contains("申请证书加注"));
-    shot(c, "16-annotation-expired").await;
-
-    let _ = stop_worker.send(());
-    working.await.unwrap();
 }

@@ -6,9 +6,11 @@
 mod access;
 mod annotations;
 mod api;
+mod browser;
 mod certificates;
 mod csrf;
 mod e2e;
+mod e2e_annotate;
 mod fonts;
 mod helpers;
 mod i18n;

@@ -2,15 +2,17 @@
 //! expired with the clock moved, withdrawn, revoked, not found), the same
 //! not-found body for a wrong name, an unknown number and a malformed code,
 //! nothing a verifier may not see, batches in order and their limit, the
-//! rate limits with `Retry-After`, no session needed or set.
+//! rate limits with `Retry-After`, no session needed or set; the document
+//! of a certificate that needs no annotation verifies by its own code.
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
-use zhengshu_demo::{DEMO, PHARMACIST_NUMBER, REVOKED_NUMBER};
+use zhengshu_demo::{DEMO, ECONOMIST_NUMBER, PHARMACIST_NUMBER, REVOKED_NUMBER};
 use zhengshu_domain::{Actor, CertificateNumber, Revocation};
 use zhengshu_storage::Storage;
+use zhengshu_storage::annotations::sha256_hex;
 use zhengshu_web::VerifyLimits;
 
 use crate::helpers::*;
@@ -343,4 +345,63 @@ async fn the_verify_routes_are_in_the_openapi_document() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path}");
     }
+}
+
+#[tokio::test]
+async fn an_exempt_certificates_document_verifies_by_its_own_code() {
+    let app = documents_app().await;
+    zhang(&app).await;
+    let t = agreed_token(&app, "demo").await;
+    let exempt = certificate_id(&app, ECONOMIST_NUMBER).await;
+    let doc = format!("/api/v1/me/certificates/{exempt}/document");
+    let first = api(&app, Method::GET, &doc, Some(&t), None).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let second = api(&app, Method::GET, &doc, Some(&t), None).await;
+    // Every download is recorded as its own document, with its own code.
+    let issued = |pdf: Vec<u8>| {
+        let store = app.store.clone();
+        async move {
+            store
+                .issued_document_by_sha256(&sha256_hex(&pdf))
+                .await
+                .expect("the download is recorded")
+        }
+    };
+    let one = issued(first.bytes.to_vec()).await;
+    let two = issued(second.bytes.to_vec()).await;
+    assert_ne!(one.code, two.code);
+    assert_eq!(one.certificate_id, exempt);
+    assert_eq!(one.annotation_id, None);
+    assert_eq!(one.code.as_str().len() * 5, 100, "≥ 80 bits");
+
+    // Its QR code's address answers like a check by number and name.
+    let v = ok(&by_code(&app, one.code.as_str()).await);
+    assert_eq!(v["result"], "valid", "{v}");
+    assert_eq!(v["certificate_number"], ECONOMIST_NUMBER);
+    assert_eq!(v["holder_name"], DEMO.name);
+    assert!(v.get("annotation").is_none(), "{v}");
+    assert_eq!(v, ok(&by_number(&app, ECONOMIST_NUMBER, DEMO.name).await));
+    let page = app_get(&app, &format!("/verify/{}", one.code.as_str())).await;
+    assert!(page.contains(ECONOMIST_NUMBER), "{page}");
+
+    app.store
+        .revoke_certificate(
+            &CertificateNumber::parse(ECONOMIST_NUMBER).unwrap(),
+            &Revocation {
+                at: "2026-11-21T02:00:00Z".parse().unwrap(),
+                reason: "资格证书被注销".into(),
+            },
+            &Actor::Cli("test".into()),
+        )
+        .await
+        .unwrap();
+    let v = ok(&by_code(&app, two.code.as_str()).await);
+    assert_eq!(v["result"], "revoked", "{v}");
+    assert_eq!(v["revocation_reason"], "资格证书被注销");
+}
+
+async fn app_get(app: &App, path: &str) -> String {
+    let a = api(app, Method::GET, path, None, None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    a.body
 }
