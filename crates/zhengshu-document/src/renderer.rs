@@ -46,7 +46,10 @@ pub enum Issue<'a> {
     Annotated(&'a AnnotationBlock),
     /// The document of a certificate that needs no annotation, under the
     /// 查验码 recorded for this one document.
-    Plain { verification_code: &'a str },
+    Plain {
+        /// The document's own 查验码.
+        verification_code: &'a str,
+    },
 }
 
 impl<'a> Issue<'a> {

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use zhengshu_domain::{Channel, Outcome};
+use zhengshu_domain::{Channel, Outcome, VerificationCode};
 
 use super::extract::{Csrf, CsrfForm};
 use super::rarechars::Picker;
@@ -181,10 +181,16 @@ async fn by_code(
 ) -> Result<Response, PageError> {
     verification::admit(&state, &client, 1)?;
     let checked = verification::by_code(&state, &client, Channel::Qr, &code).await?;
+    // The language switch comes back to this answer (a code as parsed:
+    // nothing typed in the address is echoed into a link).
+    let here = VerificationCode::parse(&code).map_or_else(
+        |_| "/verify".to_owned(),
+        |c| format!("/verify/{}", c.as_str()),
+    );
     let mut page = VerifyPage::new(
         lang,
         &csrf,
-        "/verify",
+        &here,
         Some(ResultView::of(lang, checked)),
         NumberForm::default(),
     );

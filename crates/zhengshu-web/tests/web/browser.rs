@@ -6,16 +6,12 @@
 //! fails saying what to install: it is never skipped.
 
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use futures_util::FutureExt;
 use serde_json::json;
-use zhengshu_domain::{Actor, CertificateNumber, Revocation};
-use zhengshu_storage::Storage;
 use zhengshu_testing::{Listening, spawn_listening};
 
 use crate::helpers::*;

@@ -198,7 +198,8 @@ async fn an_empty_list_gives_every_reason_and_what_to_do() {
         "2017 年及以后取得的证书，请联系证书发放机构",
         "国家药品监督管理局执业药师资格认证中心",
         "证书类型不在查询验证范围内",
-        "执业药师: 2016 年起",
+        // The years /scope shows: those configured that the data holds.
+        "执业药师: 2023–2024 年",
         "姓名或证件号码已更正",
         "请使用更正后的姓名和证件号码重新注册",
         "href=\"/register\"",

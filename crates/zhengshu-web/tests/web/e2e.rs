@@ -10,6 +10,7 @@ use std::panic::AssertUnwindSafe;
 
 use fantoccini::{Client, Locator};
 use futures_util::FutureExt;
+use serde_json::json;
 use zhengshu_domain::{Actor, CertificateNumber, Revocation};
 use zhengshu_storage::Storage;
 
