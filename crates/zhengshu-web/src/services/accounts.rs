@@ -66,7 +66,7 @@ pub fn validate(r: &Registration) -> Result<(NewHolderParts, Password), Vec<Fiel
     let username = Username::parse(&r.username)
         .map_err(|e| errors.push(FieldError::new("username", e.code())))
         .ok();
-    let password = Password::parse(&r.password)
+    let password = Password::new_for(&r.password, &r.username)
         .map_err(|e| errors.push(FieldError::new("password", e.code())))
         .ok();
     if let Some(confirmation) = &r.password_confirmation
@@ -247,8 +247,8 @@ mod tests {
             id_type: "resident_id".into(),
             id_number: "11010519491231002X".into(),
             username: "zhangsan".into(),
-            password: "Secret-2024".into(),
-            password_confirmation: Some("Secret-2024".into()),
+            password: "Zq8-lamp-river".into(),
+            password_confirmation: Some("Zq8-lamp-river".into()),
         }
     }
 
