@@ -13,6 +13,9 @@ pub const MAX_PASSWORD_CHARS: usize = 128;
 /// protection from an offline slow-hash scenario" (fewer than 10^10
 /// guesses would not find it).
 pub const MIN_STRENGTH: u8 = 3;
+/// The memory one argon2id hash or verification takes, in KiB (the
+/// `argon2` crate's defaults, which the hashes are made with).
+pub const ARGON2_MEMORY_KIB: u32 = argon2::Params::DEFAULT_M_COST;
 
 /// Why zxcvbn judges a password easy to guess, reduced to what a holder
 /// can act on.
@@ -76,7 +79,9 @@ impl Password {
         let password = Self::parse(input)?;
         let user = username.trim().to_lowercase();
         let lower = input.to_lowercase();
-        if !user.is_empty() && (lower == user || (user.chars().count() >= 4 && lower.contains(&user))) {
+        if !user.is_empty()
+            && (lower == user || (user.chars().count() >= 4 && lower.contains(&user)))
+        {
             return Err(PasswordError::IsUsername);
         }
         let entropy = zxcvbn::zxcvbn(input, &[username]);
@@ -123,9 +128,9 @@ fn weakness(entropy: &zxcvbn::Entropy) -> Weakness {
             | W::NamesAndSurnamesByThemselvesAreEasyToGuess
             | W::CommonNamesAndSurnamesAreEasyToGuess,
         ) => Weakness::Common,
-        Some(W::RepeatsLikeAaaAreEasyToGuess | W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess) => {
-            Weakness::Repeats
-        }
+        Some(
+            W::RepeatsLikeAaaAreEasyToGuess | W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess,
+        ) => Weakness::Repeats,
         Some(
             W::SequencesLikeAbcAreEasyToGuess
             | W::StraightRowsOfKeysAreEasyToGuess

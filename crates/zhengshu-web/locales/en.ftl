@@ -12,6 +12,7 @@ footer-text = ID numbers are stored encrypted; pages show only part of them. For
 
 ## Errors (API and pages)
 error-bad_request = The request is malformed: send JSON as the API documentation describes.
+error-payload_too_large = The request body is too large.
 error-invalid_query = The search cannot be run; correct it as shown and search again.
 error-unauthenticated = You are not logged in, or your session has expired. Please log in again.
 error-invalid_credentials = The username or password is incorrect. Check them and try again; if you forgot your password, recover it on the exam registration platform.
@@ -28,6 +29,7 @@ error-too_many_attempts = Too many log-in attempts. Please try again in { $minut
 error-rate_limited = Too many verifications. Please wait a moment and try again.
 error-internal = Something went wrong on our side. Please try again later.
 error-title-bad_request = Bad request
+error-title-payload_too_large = Request too large
 error-title-invalid_query = Search not possible
 error-title-unauthenticated = Please log in
 error-title-invalid_credentials = Log-in failed

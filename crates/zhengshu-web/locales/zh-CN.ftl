@@ -12,6 +12,7 @@ footer-text = 证件号码加密存储，页面只显示部分号码。如需帮
 
 ## Errors (API and pages)
 error-bad_request = 请求格式不正确：请发送符合接口说明的 JSON。
+error-payload_too_large = 请求内容过大，请检查后重新提交。
 error-invalid_query = 查询条件有误，请按提示修改后再查。
 error-unauthenticated = 您尚未登录或登录已过期，请重新登录。
 error-invalid_credentials = 用户名或密码错误。请检查后重试；忘记密码请联系考试报名平台找回。
@@ -25,6 +26,7 @@ error-too_many_attempts = 登录尝试次数过多，请在 { $minutes } 分钟�
 error-rate_limited = 查验过于频繁，请稍后再试。
 error-internal = 服务器内部错误，请稍后再试。
 error-title-bad_request = 请求有误
+error-title-payload_too_large = 请求内容过大
 error-title-invalid_query = 查询有误
 error-title-unauthenticated = 请登录
 error-title-invalid_credentials = 登录失败

@@ -12,6 +12,7 @@ footer-text = 證件號碼加密儲存，頁面只顯示部分號碼。如需協
 
 ## Errors (API and pages)
 error-bad_request = 請求格式不正確：請傳送符合介面說明的 JSON。
+error-payload_too_large = 請求內容過大，請檢查後重新提交。
 error-invalid_query = 查詢條件有誤，請依提示修改後再查。
 error-unauthenticated = 您尚未登入或登入已逾時，請重新登入。
 error-invalid_credentials = 使用者名稱或密碼錯誤。請檢查後重試；忘記密碼請聯絡考試報名平台找回。
@@ -25,6 +26,7 @@ error-too_many_attempts = 登入嘗試次數過多，請於 { $minutes } 分鐘�
 error-rate_limited = 查驗過於頻繁，請稍後再試。
 error-internal = 伺服器內部錯誤，請稍後再試。
 error-title-bad_request = 請求有誤
+error-title-payload_too_large = 請求內容過大
 error-title-invalid_query = 查詢有誤
 error-title-unauthenticated = 請登入
 error-title-invalid_credentials = 登入失敗

@@ -10,6 +10,7 @@ mod certificates;
 mod csrf;
 mod e2e;
 mod fonts;
+mod hardening;
 mod helpers;
 mod i18n;
 mod login;

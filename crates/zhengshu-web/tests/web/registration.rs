@@ -85,9 +85,21 @@ fn refusals() -> Vec<(Value, &'static str, &'static str)> {
             "password",
             "password_too_simple",
         ),
-        (with("password", "password1"), "password", "password_weak_common"),
-        (with("password", "aaaaaaa1"), "password", "password_weak_common"),
-        (with("password", "LISI-lamp-river-7"), "password", "password_is_username"),
+        (
+            with("password", "password1"),
+            "password",
+            "password_weak_common",
+        ),
+        (
+            with("password", "aaaaaaa1"),
+            "password",
+            "password_weak_common",
+        ),
+        (
+            with("password", "LISI-lamp-river-7"),
+            "password",
+            "password_is_username",
+        ),
         (
             {
                 let mut v = with("username", "lantern7");
