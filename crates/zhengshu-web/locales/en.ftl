@@ -136,7 +136,7 @@ picker-strokes = Strokes besides the radical
 picker-search = Search
 picker-close = Close
 picker-results = Candidates
-picker-found-js = %n characters found, common ones first.
+picker-found-js = %n of %t characters shown, common ones first.
 picker-none = Nothing found; try another way.
 picker-inserted-js = %c inserted.
 picker-no-reading = no Mandarin reading
@@ -146,6 +146,11 @@ rarechars-back = Back to registration
 rarechars-intro = Compose the name here character by character: search, then choose a character to add it to the end of the name; when done, choose "Use this name".
 rarechars-name = Name being composed
 rarechars-choose = Choose a character to add it to the name:
+rarechars-count = { $total } candidates; showing { $first }–{ $last }.
+rarechars-tones = Narrow by tone:
+rarechars-prev = Previous
+rarechars-next = Next
+picker-more = Show more
 rarechars-use = Use this name
 
 ## Service terms

@@ -133,7 +133,7 @@ picker-strokes = 除部首外的笔画数
 picker-search = 查找
 picker-close = 关闭
 picker-results = 候选字
-picker-found-js = 找到 %n 个字，常用字在前。
+picker-found-js = 共 %t 个字，显示前 %n 个，常用字在前。
 picker-none = 没有找到，请换一种方式查找。
 picker-inserted-js = 已插入 %c。
 picker-no-reading = 无普通话读音
@@ -143,6 +143,11 @@ rarechars-back = 返回注册
 rarechars-intro = 在这里逐字组成姓名：查找后点选一个字，它会加到姓名末尾；完成后点“使用此姓名”。
 rarechars-name = 正在组成的姓名
 rarechars-choose = 点选一个字，加到姓名末尾：
+rarechars-count = 共 { $total } 个候选字，这里显示第 { $first }–{ $last } 个。
+rarechars-tones = 按声调缩小范围：
+rarechars-prev = 上一页
+rarechars-next = 下一页
+picker-more = 显示更多
 rarechars-use = 使用此姓名
 
 ## Service terms

@@ -133,7 +133,7 @@ picker-strokes = 部首以外的筆畫數
 picker-search = 查找
 picker-close = 關閉
 picker-results = 候選字
-picker-found-js = 找到 %n 個字，常用字在前。
+picker-found-js = 共 %t 個字，顯示前 %n 個，常用字在前。
 picker-none = 沒有找到，請換一種方式查找。
 picker-inserted-js = 已插入 %c。
 picker-no-reading = 無普通話讀音
@@ -143,6 +143,11 @@ rarechars-back = 返回註冊
 rarechars-intro = 在這裡逐字組成姓名：查找後點選一個字，它會加到姓名末尾；完成後點「使用此姓名」。
 rarechars-name = 正在組成的姓名
 rarechars-choose = 點選一個字，加到姓名末尾：
+rarechars-count = 共 { $total } 個候選字，這裡顯示第 { $first }–{ $last } 個。
+rarechars-tones = 依聲調縮小範圍：
+rarechars-prev = 上一頁
+rarechars-next = 下一頁
+picker-more = 顯示更多
 rarechars-use = 使用此姓名
 
 ## Service terms
