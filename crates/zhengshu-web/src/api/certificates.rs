@@ -116,7 +116,7 @@ pub struct CertificateDetail {
     #[schema(value_type = Option<String>, format = Date)]
     pub birth_date: Option<String>,
     pub id_type: String,
-    /// Masked, e.g. `110105********002X`.
+    /// Masked, e.g. `**************002X`.
     pub id_number: String,
     pub qualification_code: String,
     /// 类别

@@ -14,6 +14,7 @@ mod hardening;
 mod helpers;
 mod i18n;
 mod login;
+mod masking;
 mod rarechars;
 mod registration;
 mod scope;
