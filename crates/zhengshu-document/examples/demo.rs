@@ -40,7 +40,7 @@ fn demo_input() -> DocumentInput {
         sex: Some("男".into()),
         birth_date: Some(date(1990, 5, 17)),
         id_type_label: "居民身份证".into(),
-        id_number_masked: "110105********002X".into(),
+        id_number_masked: "**************002X".into(),
         qualification_name: "执业药师".into(),
         category: Some("药学类".into()),
         specialty: None,

@@ -146,7 +146,7 @@ impl IdNumber {
         &self.0
     }
 
-    /// The number for display: e.g. `110105********002X`.
+    /// The number for display: e.g. `**************002X`.
     pub fn masked(&self) -> String {
         mask(&self.0)
     }
@@ -158,12 +158,16 @@ impl fmt::Debug for IdNumber {
     }
 }
 
-/// Masks all but the start and end of a number: six and four characters of
-/// an 18-character resident ID, fewer of shorter numbers.
+/// Masks a number for display. An 18-character number (the resident ID)
+/// shows only its last four characters: its region and birth date are
+/// hidden, so that with the birth date and sex shown beside it (as the
+/// certificate's fields are) tens of thousands of valid numbers remain
+/// (see [`resident_id_candidates`]; the rule asks for at least
+/// [`MIN_MASK_CANDIDATES`]). Shorter numbers show fewer characters.
 pub fn mask(s: &str) -> String {
     let n = s.chars().count();
     let (head, tail) = match n {
-        18.. => (6, 4),
+        18.. => (0, 4),
         11..=17 => (2, 3),
         6..=10 => (1, 2),
         _ => (0, 1.min(n)),
@@ -172,6 +176,87 @@ pub fn mask(s: &str) -> String {
         .enumerate()
         .map(|(i, c)| if i < head || i >= n - tail { c } else { '*' })
         .collect()
+}
+
+/// Whatever is shown together with a masked resident ID must leave at least
+/// this many valid numbers.
+pub const MIN_MASK_CANDIDATES: u64 = 1_000;
+
+/// How many valid resident ID numbers (a province code, a birth date from
+/// 1900 to 2100, the GB 11643 check character) agree with what is shown:
+/// `shown` is 18 characters with `*` for each hidden one, `birth_date` the
+/// birth date shown beside it and `female` the sex shown, if any. The
+/// measure of the masking rule.
+pub fn resident_id_candidates(
+    shown: &str,
+    birth_date: Option<jiff::civil::Date>,
+    female: Option<bool>,
+) -> u64 {
+    let p: Vec<u8> = shown.bytes().collect();
+    if p.len() != 18 {
+        return 0;
+    }
+    let weight = |i: usize| u64::from((1u32 << (17 - i)) % 11);
+    let fits = |i: usize, d: u8| p[i] == b'*' || p[i] == b'0' + d;
+    // Counts of each weighted sum mod 11, block by block.
+    let mut sums = [0u64; 11];
+    for r in REGIONS {
+        let (a, b) = (r / 10, r % 10);
+        if fits(0, a) && fits(1, b) {
+            sums[((u64::from(a) * weight(0) + u64::from(b) * weight(1)) % 11) as usize] += 1;
+        }
+    }
+    let add = |sums: [u64; 11], block: &[u64; 11]| {
+        let mut out = [0u64; 11];
+        for (i, x) in sums.iter().enumerate() {
+            for (j, y) in block.iter().enumerate() {
+                out[(i + j) % 11] += x * y;
+            }
+        }
+        out
+    };
+    for i in (2..6).chain(14..17) {
+        let mut block = [0u64; 11];
+        for d in 0..10u8 {
+            let parity_ok = i != 16 || female.is_none_or(|f| (d % 2 == 0) == f);
+            if fits(i, d) && parity_ok {
+                block[(u64::from(d) * weight(i) % 11) as usize] += 1;
+            }
+        }
+        sums = add(sums, &block);
+    }
+    let mut dates = [0u64; 11];
+    let mut day = jiff::civil::date(1900, 1, 1);
+    let last = jiff::civil::date(2100, 12, 31);
+    loop {
+        if birth_date.is_none_or(|b| b == day) {
+            let digits = format!("{:04}{:02}{:02}", day.year(), day.month(), day.day());
+            let ds = digits.as_bytes();
+            if (0..8).all(|k| fits(6 + k, ds[k] - b'0')) {
+                let sum: u64 = (0..8)
+                    .map(|k| u64::from(ds[k] - b'0') * weight(6 + k))
+                    .sum();
+                dates[(sum % 11) as usize] += 1;
+            }
+        }
+        if day >= last {
+            break;
+        }
+        day = day.tomorrow().expect("before 9999");
+    }
+    sums = add(sums, &dates);
+    (0..11)
+        .filter(|&sum| {
+            let check = (12 - sum % 11) % 11;
+            let c = if check == 10 {
+                b'X'
+            } else {
+                b'0' + check as u8
+            };
+            p[17] == b'*' || p[17] == c
+        })
+        .map(|sum| sums[sum])
+        .sum()
 }
 
 /// An ID document: type and number, the key certificates are matched by.
@@ -340,12 +425,52 @@ mod tests {
     #[test]
     fn masking_keeps_only_the_ends() {
         let n = rid("11010519491231002X").unwrap();
-        assert_eq!(n.masked(), "110105********002X");
+        assert_eq!(n.masked(), "**************002X");
         assert!(!format!("{n:?}").contains("19491231"));
         assert_eq!(mask("E12345678"), "E******78");
     }
 
+    #[test]
+    fn candidates_count_what_the_shown_parts_leave() {
+        let birth = jiff::civil::date(1949, 12, 31);
+        // The whole number: one.
+        assert_eq!(resident_id_candidates("11010519491231002X", None, None), 1);
+        // The old mask with the birth date beside it rebuilt the number.
+        assert_eq!(
+            resident_id_candidates("110105********002X", Some(birth), Some(true)),
+            1
+        );
+        // Without the birth date it left thousands (birth dates 1900–2100).
+        let old = resident_id_candidates("110105********002X", None, None);
+        assert!((3_000..10_000).contains(&old), "{old}");
+        // The mask in use, with birth date and sex beside it.
+        let n = resident_id_candidates("**************002X", Some(birth), Some(true));
+        assert!(n >= MIN_MASK_CANDIDATES * 10, "{n}");
+        assert_eq!(resident_id_candidates("short", None, None), 0);
+    }
+
     proptest! {
+        #[test]
+        fn masked_numbers_with_birth_date_and_sex_leave_enough(
+            region in proptest::sample::select(REGIONS),
+            rest in 0u32..10_000,
+            days in 0i32..73_000,
+            seq in 0u32..1000,
+        ) {
+            let birth = jiff::civil::date(1900, 1, 1)
+                .checked_add(jiff::Span::new().days(days))
+                .unwrap();
+            let first17 = format!(
+                "{region:02}{rest:04}{:04}{:02}{:02}{seq:03}",
+                birth.year(), birth.month(), birth.day()
+            );
+            let n = format!("{first17}{}", resident_check_digit(&first17).unwrap());
+            let id = rid(&n).unwrap();
+            let female = seq % 2 == 0;
+            let count = resident_id_candidates(&id.masked(), Some(birth), Some(female));
+            prop_assert!(count >= MIN_MASK_CANDIDATES, "{} leaves {}", id.masked(), count);
+        }
+
         #[test]
         fn parsing_never_panics(s in "\\PC*", t in 0usize..5) {
             let _ = IdNumber::parse(IdType::ALL[t], &s);

@@ -412,8 +412,18 @@ fn store_photo(src: &Path, store: &Path) -> std::io::Result<String> {
     let name = format!("{}.{ext}", hex::encode(Sha256::digest(&bytes)));
     std::fs::create_dir_all(store)?;
     let dest = store.join(&name);
+    // Photos are personal data: the store and its files are private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(store, std::fs::Permissions::from_mode(0o700))?;
+    }
     if !dest.exists() {
-        std::fs::write(&dest, &bytes)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        std::io::Write::write_all(&mut options.open(&dest)?, &bytes)?;
     }
     Ok(name)
 }

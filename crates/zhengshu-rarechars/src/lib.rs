@@ -291,6 +291,11 @@ fn check_limit(limit: usize) -> Result<(), QueryError> {
 /// block (URO, Ext A, Ext B, …) and code point.
 pub fn by_pinyin(query: &str, limit: usize) -> Result<Vec<Candidate>, QueryError> {
     check_limit(limit)?;
+    Ok(page_of(&pinyin_matches(query)?, 0, limit).candidates)
+}
+
+/// Every record index read as `query`, in the order of [`by_pinyin`].
+fn pinyin_matches(query: &str) -> Result<Vec<u32>, QueryError> {
     let q = pinyin::parse_query(query)?;
     let db = &*DB;
     let Some(hits) = db.pinyin.get(&q.key) else {
@@ -316,11 +321,29 @@ pub fn by_pinyin(query: &str, limit: usize) -> Result<Vec<Candidate>, QueryError
         })
         .collect();
     matched.sort_unstable();
-    Ok(matched
-        .into_iter()
-        .take(limit)
-        .map(|(_, _, _, i)| candidate(&db.records[i as usize]))
-        .collect())
+    Ok(matched.into_iter().map(|(_, _, _, i)| i).collect())
+}
+
+/// One page of a search's candidates and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Page {
+    /// Every candidate of the query.
+    pub total: usize,
+    /// Those from the offset on, at most the limit.
+    pub candidates: Vec<Candidate>,
+}
+
+fn page_of(indices: &[u32], offset: usize, limit: usize) -> Page {
+    let db = &*DB;
+    Page {
+        total: indices.len(),
+        candidates: indices
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|&i| candidate(&db.records[i as usize]))
+            .collect(),
+    }
 }
 
 /// Variation selectors may follow a pasted ideograph.
@@ -382,6 +405,12 @@ pub fn by_radical_strokes(
     limit: usize,
 ) -> Result<Vec<Candidate>, QueryError> {
     check_limit(limit)?;
+    Ok(page_of(&radical_matches(radical, residual_strokes)?, 0, limit).candidates)
+}
+
+/// Every record index with that radical and residual, in the order of
+/// [`by_radical_strokes`].
+fn radical_matches(radical: u32, residual_strokes: i32) -> Result<Vec<u32>, QueryError> {
     let radical = check_radical(i64::from(radical))?;
     if !RESIDUAL_STROKES.contains(&residual_strokes) {
         return Err(QueryError::ResidualOutOfRange {
@@ -408,11 +437,7 @@ pub fn by_radical_strokes(
         })
         .unwrap_or_default();
     list.sort_unstable();
-    Ok(list
-        .into_iter()
-        .take(limit)
-        .map(|(_, _, i)| candidate(&db.records[i as usize]))
-        .collect())
+    Ok(list.into_iter().map(|(_, _, i)| i).collect())
 }
 
 /// For radical `radical` (1–214): each residual stroke count that has
@@ -525,6 +550,29 @@ impl<'a> Query<'a> {
             _ => Err(QueryError::AmbiguousQuery),
         }
     }
+}
+
+/// Runs `query`: the candidates from `offset` on, at most `limit`, and how
+/// many there are in all, so that every candidate can be reached page by
+/// page.
+pub fn search_page(query: &Query<'_>, offset: usize, limit: usize) -> Result<Page, QueryError> {
+    check_limit(limit)?;
+    let all = match query {
+        Query::Pinyin(p) => pinyin_matches(p)?,
+        Query::Codepoint(c) => {
+            let one = by_codepoint(c)?;
+            let page = Page {
+                total: 1,
+                candidates: if offset == 0 { vec![one] } else { Vec::new() },
+            };
+            return Ok(page);
+        }
+        Query::RadicalStrokes {
+            radical,
+            residual_strokes,
+        } => radical_matches(*radical, *residual_strokes)?,
+    };
+    Ok(page_of(&all, offset, limit))
 }
 
 /// Runs `query`, returning at most `limit` candidates (a code point query

@@ -52,6 +52,8 @@ impl Dialect for PgDialect {
         Some("SELECT id FROM certificates WHERE id = $1 FOR UPDATE");
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
     const LOCK_SELECTED: &'static str = "FOR UPDATE OF c";
+    const LOCK_THROTTLE_KEY: Option<&'static str> =
+        Some("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))");
     const DATE_PARAM: &'static str = "::date";
     const ISSUE_YEAR: &'static str = "CAST(EXTRACT(YEAR FROM c.issue_date) AS INTEGER)";
 

@@ -51,6 +51,9 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     /// Locks certificate `$1` inside a write transaction, when
     /// [`Dialect::begin_write`] does not already keep other writers out.
     const LOCK_CERTIFICATE: Option<&'static str>;
+    /// Locks throttling key `$1` until the end of a write transaction, when
+    /// [`Dialect::begin_write`] does not already keep other writers out.
+    const LOCK_THROTTLE_KEY: Option<&'static str>;
     /// Appended to the sub-select that picks the job to claim, so that
     /// workers claiming at once pick different jobs.
     const SKIP_LOCKED: &'static str;

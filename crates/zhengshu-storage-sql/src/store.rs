@@ -14,8 +14,8 @@ use zhengshu_domain::{
 };
 use zhengshu_storage::{
     Conflict, Generated, ImportTx, IssuedDocument, Job, LoginFailures, NewHolder, NewSession,
-    NewVerification, Result, Retry, SessionRecord, Storage, StorageError, VerifiableAnnotation,
-    VerificationLog,
+    NewVerification, Reservation, Result, Retry, SessionRecord, Storage, StorageError,
+    ThrottleRule, VerifiableAnnotation, VerificationLog,
 };
 
 use crate::rows::{
@@ -399,6 +399,74 @@ where
             .await
             .map_err(map_err::<D>)?;
         Ok(())
+    }
+
+    async fn reserve_attempt(
+        &self,
+        rules: &[ThrottleRule],
+        since: Timestamp,
+        now: Timestamp,
+    ) -> Result<Reservation> {
+        let mut tx = D::begin_write(&self.pool).await?;
+        if let Some(lock) = D::LOCK_THROTTLE_KEY {
+            // In one order, so that two reservations never wait for each
+            // other's keys.
+            let mut keys: Vec<&str> = rules.iter().map(|r| r.key.as_str()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for key in keys {
+                sqlx::query(lock)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<D>)?;
+            }
+        }
+        let mut refused: Option<Timestamp> = None;
+        for rule in rules {
+            let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), MIN(at_ms) FROM login_failures \
+                 WHERE throttle_key = $1 AND at_ms >= $2",
+            )
+            .bind(&rule.key)
+            .bind(ms(since))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err::<D>)?;
+            if count >= rule.limit {
+                let oldest = oldest.map(timestamp).transpose()?.unwrap_or(now);
+                refused = Some(refused.map_or(oldest, |r| r.max(oldest)));
+            }
+        }
+        if let Some(oldest) = refused {
+            return Ok(Reservation::Refused { oldest });
+        }
+        let mut ids = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO login_failures (throttle_key, at_ms) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(&rule.key)
+            .bind(ms(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err::<D>)?;
+            ids.push(id);
+        }
+        tx.commit().await.map_err(map_err::<D>)?;
+        Ok(Reservation::Granted(ids))
+    }
+
+    async fn release_attempt(&self, ids: &[i64]) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err::<D>)?;
+        for id in ids {
+            sqlx::query("DELETE FROM login_failures WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<D>)?;
+        }
+        tx.commit().await.map_err(map_err::<D>)
     }
 
     async fn purge_expired(&self, now: Timestamp, failures_before: Timestamp) -> Result<()> {

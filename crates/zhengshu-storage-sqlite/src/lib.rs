@@ -49,6 +49,7 @@ impl Dialect for SqliteDialect {
     const LOCK_CERTIFICATE: Option<&'static str> = None;
     const SKIP_LOCKED: &'static str = "";
     const LOCK_SELECTED: &'static str = "";
+    const LOCK_THROTTLE_KEY: Option<&'static str> = None;
     const DATE_PARAM: &'static str = "";
     /// Dates are `YYYY-MM-DD` text.
     const ISSUE_YEAR: &'static str = "CAST(substr(c.issue_date, 1, 4) AS INTEGER)";

@@ -8,11 +8,13 @@
 mod annotations;
 mod documents;
 mod scope;
+mod throttle;
 mod verifications;
 
 pub use annotations::*;
 pub use documents::*;
 pub use scope::*;
+pub use throttle::*;
 pub use verifications::*;
 
 use jiff::Timestamp;
@@ -53,6 +55,7 @@ macro_rules! story_tests {
             missing_things_are_not_found,
             sessions_live_until_they_expire_or_end,
             login_failures_count_by_key_within_the_window,
+            sixty_simultaneous_reservations_get_five_slots,
             annotations_count_against_the_limit,
             fifty_simultaneous_applications_make_three,
             a_lost_lease_cannot_complete,

@@ -97,6 +97,25 @@ pub struct LoginFailures {
     pub earliest: Option<Timestamp>,
 }
 
+/// One throttling key and how many attempts it may have within the window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleRule {
+    pub key: String,
+    pub limit: i64,
+}
+
+/// The answer to [`Storage::reserve_attempt`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reservation {
+    /// The attempt was counted under every key (one row each); release
+    /// these rows when it succeeds so that it does not count as a failure.
+    Granted(Vec<i64>),
+    /// A key has reached its limit: nothing was counted; the earliest of
+    /// that key's attempts in the window (the one whose expiry frees a
+    /// slot), the latest such time over the full keys.
+    Refused { oldest: Timestamp },
+}
+
 /// What happened to one row of an import batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowOutcome {
@@ -200,6 +219,20 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn login_failures(&self, key: &str, since: Timestamp) -> Result<LoginFailures>;
     /// Forgets the failures under `key` (after a successful log-in).
     async fn clear_login_failures(&self, key: &str) -> Result<()>;
+    /// Counts an attempt before its password is checked: in one write
+    /// transaction that excludes other reservations of the same keys, reads
+    /// the attempts recorded under each rule's key at or after `since`;
+    /// when every key is under its limit, records one under each (at
+    /// `now`) and answers their ids, otherwise records nothing. So N
+    /// simultaneous attempts get at most `limit` slots.
+    async fn reserve_attempt(
+        &self,
+        rules: &[ThrottleRule],
+        since: Timestamp,
+        now: Timestamp,
+    ) -> Result<Reservation>;
+    /// Removes the rows of a granted reservation (the attempt succeeded).
+    async fn release_attempt(&self, ids: &[i64]) -> Result<()>;
     /// Deletes sessions expired by `now` and failures older than
     /// `failures_before`; housekeeping, safe to run at any time.
     async fn purge_expired(&self, now: Timestamp, failures_before: Timestamp) -> Result<()>;

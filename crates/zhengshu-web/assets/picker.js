@@ -1,7 +1,8 @@
 // 生僻字输入, the rare-character picker. The page works without this
 // script (the link beside the name field opens the picker page); with it,
 // the link becomes a button that opens an in-page panel, searches
-// /api/v1/rare-chars, and inserts the chosen character at the cursor of the
+// /api/v1/rare-chars (a page at a time: "show more" follows the answer's
+// Link rel="next"), and inserts the chosen character at the cursor of the
 // name field. Every text comes from the page (data-msg-* attributes).
 (function () {
   "use strict";
@@ -86,8 +87,16 @@
       status.textContent = msg("inserted").replace("%c", ch);
     };
 
-    var show = function (candidates) {
-      list.textContent = "";
+    var more = panel.querySelector(".picker-more");
+    var next = null;
+    var shown = 0;
+    // The next page of the answer, from its Link header (RFC 8288).
+    var nextOf = function (r) {
+      var link = r.headers.get("Link") || "";
+      var m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
+      return m ? m[1] : null;
+    };
+    var show = function (candidates, total) {
       candidates.forEach(function (c) {
         var li = document.createElement("li");
         var b = document.createElement("button");
@@ -96,6 +105,7 @@
         var reading = c.pinyin.length ? c.pinyin.join(" ") : msg("no-reading");
         b.setAttribute("aria-label", c.char + " " + c.codepoint + " " + reading);
         b.setAttribute("data-char", c.char);
+        b.setAttribute("data-block", c.block);
         var glyph = document.createElement("span");
         glyph.className = "glyph";
         glyph.lang = "zh";
@@ -115,10 +125,50 @@
         li.appendChild(b);
         list.appendChild(li);
       });
-      status.textContent = candidates.length
-        ? msg("found").replace("%n", String(candidates.length))
+      shown += candidates.length;
+      status.textContent = shown
+        ? msg("found").replace("%n", String(shown)).replace("%t", String(total))
         : msg("none");
+      more.hidden = !next;
     };
+
+    var fetchPage = function (url) {
+      fetch(url, {
+        headers: { Accept: "application/json" },
+      })
+        .then(function (r) {
+          return r.json().then(function (body) {
+            return {
+              ok: r.ok,
+              body: body,
+              total: Number(r.headers.get("X-Total-Count") || 0),
+              next: nextOf(r),
+            };
+          });
+        })
+        .then(function (res) {
+          if (res.ok) {
+            next = res.next;
+            show(res.body, res.total || res.body.length);
+          } else {
+            next = null;
+            more.hidden = true;
+            var e = res.body && res.body.error;
+            status.textContent =
+              (e && e.fields && e.fields.length && e.fields[0].message) ||
+              (e && e.message) ||
+              msg("failed");
+          }
+        })
+        .catch(function () {
+          status.textContent = msg("failed");
+        });
+    };
+    more.addEventListener("click", function () {
+      if (next) {
+        fetchPage(next);
+      }
+    });
 
     var search = function () {
       var params = new URLSearchParams();
@@ -134,28 +184,10 @@
         params.set("strokes", value("strokes"));
       }
       list.textContent = "";
-      fetch("/api/v1/rare-chars?" + params.toString(), {
-        headers: { Accept: "application/json" },
-      })
-        .then(function (r) {
-          return r.json().then(function (body) {
-            return { ok: r.ok, body: body };
-          });
-        })
-        .then(function (res) {
-          if (res.ok) {
-            show(res.body);
-          } else {
-            var e = res.body && res.body.error;
-            status.textContent =
-              (e && e.fields && e.fields.length && e.fields[0].message) ||
-              (e && e.message) ||
-              msg("failed");
-          }
-        })
-        .catch(function () {
-          status.textContent = msg("failed");
-        });
+      shown = 0;
+      next = null;
+      more.hidden = true;
+      fetchPage("/api/v1/rare-chars?" + params.toString());
     };
     panel.querySelector(".picker-search").addEventListener("click", search);
     panel.addEventListener("keydown", function (e) {

@@ -29,6 +29,9 @@ pub enum Error {
     /// 400 `bad_request`: the body is not of the expected shape.
     #[error("bad request")]
     BadRequest,
+    /// 413 `payload_too_large`: the body is longer than any request needs.
+    #[error("payload too large")]
+    PayloadTooLarge,
     /// 400 `invalid_query`: a rare-character query that cannot be run.
     #[error("invalid query")]
     InvalidQuery(Vec<FieldError>),
@@ -139,6 +142,7 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::BadRequest | Error::InvalidQuery(_) => StatusCode::BAD_REQUEST,
+            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unauthenticated | Error::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Error::TermsNotAccepted | Error::CsrfRejected => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
@@ -160,6 +164,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::BadRequest => "bad_request",
+            Error::PayloadTooLarge => "payload_too_large",
             Error::InvalidQuery(_) => "invalid_query",
             Error::Unauthenticated => "unauthenticated",
             Error::InvalidCredentials => "invalid_credentials",
@@ -186,8 +191,9 @@ impl Error {
 
     /// Every code, for the catalogue tests.
     #[cfg(test)]
-    pub const CODES: [&'static str; 22] = [
+    pub const CODES: [&'static str; 23] = [
         "bad_request",
+        "payload_too_large",
         "invalid_query",
         "unauthenticated",
         "invalid_credentials",

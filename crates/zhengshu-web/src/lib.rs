@@ -19,7 +19,8 @@
 //!   and the domain, with their own error type and no HTTP answers, HTML
 //!   or JSON;
 //! - `client`, `i18n`, `cookies`, `state`, `fonts`, `recorder` (verifications
-//!   written in the background) and `ratelimit` at the bottom.
+//!   written in the background), `ratelimit` and `passwords` (argon2 under
+//!   a bounded number of permits) at the bottom.
 #![forbid(unsafe_code)]
 
 mod api;
@@ -32,6 +33,7 @@ pub mod fonts;
 mod health;
 mod i18n;
 mod pages;
+pub mod passwords;
 mod ratelimit;
 mod recorder;
 mod services;
@@ -54,7 +56,8 @@ pub use recorder::Recorder;
 pub use state::{AppState, Limits};
 
 /// Headers every answer carries: no framing, no sniffing, no inline
-/// scripts or styles, no referrer beyond this site.
+/// scripts or styles, no referrer beyond this site, and no caching unless
+/// the answer is the same for everyone.
 async fn security_headers(
     req: axum::extract::Request,
     next: axum::middleware::Next,
@@ -78,6 +81,12 @@ async fn security_headers(
         HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Pages and JSON carry personal data (names, ID numbers, certificates,
+    // tokens): no cache keeps them, unless an answer says otherwise (the
+    // fonts and style sheets, which are the same for everyone).
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

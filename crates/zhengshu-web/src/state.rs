@@ -2,7 +2,8 @@
 //! clock, annotation policy, keys, limits, fonts, the document renderer and
 //! the workers' waker, the verification recorder and rate limiter) and the
 //! [`Limits`] of sessions and log-ins. The bottom floor of the crate: it
-//! uses nothing of it but the fonts, the recorder and the rate limiter.
+//! uses nothing of it but the fonts, the recorder, the rate limiter and
+//! the password gate.
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use zhengshu_domain::{AnnotationPolicy, CertificateNumber, Clock};
 use zhengshu_storage::{Storage, VerifierKey};
 
 use crate::fonts::RareFonts;
+use crate::passwords::PasswordGate;
 use crate::ratelimit::{RateLimiter, VerifyLimits};
 use crate::recorder::Recorder;
 
@@ -24,8 +26,13 @@ pub struct Limits {
     pub session_max: SignedDuration,
     /// The window in which failed log-ins are counted.
     pub login_window: SignedDuration,
-    /// Failed log-ins of one account within the window before it is
-    /// throttled.
+    /// Failed log-ins of one account from one client address within the
+    /// window before that address is throttled for that account.
+    pub login_failures_per_account_client: i64,
+    /// Failed log-ins of one account from all addresses within the window
+    /// before it is throttled everywhere: high enough that strangers do
+    /// not lock the owner out by a few wrong passwords, low enough to stop
+    /// a guesser who rotates addresses.
     pub login_failures_per_account: i64,
     /// Failed log-ins from one client address within the window.
     pub login_failures_per_client: i64,
@@ -37,7 +44,8 @@ impl Default for Limits {
             session_idle: SignedDuration::from_mins(30),
             session_max: SignedDuration::from_hours(12),
             login_window: SignedDuration::from_mins(15),
-            login_failures_per_account: 5,
+            login_failures_per_account_client: 5,
+            login_failures_per_account: 50,
             login_failures_per_client: 20,
         }
     }
@@ -76,6 +84,8 @@ pub struct AppState {
     pub recorder: Recorder,
     /// The rate limits of every verify route.
     pub verify_limiter: Arc<RateLimiter>,
+    /// Where passwords are hashed and checked, a bounded number at once.
+    pub passwords: Arc<PasswordGate>,
 }
 
 impl AppState {
@@ -106,6 +116,7 @@ impl AppState {
             fonts: Arc::new(RareFonts::none()),
             renderer: None,
             workers: None,
+            passwords: Arc::new(PasswordGate::per_core()),
         }
     }
 

@@ -7,13 +7,15 @@
 //! Each module uses only those after it: `cli` (arguments, dispatch) →
 //! `serve` (also `worker`) → `import` → `document` (`keys`, `render`, and
 //! the renderer `serve` uses) → `storage` (opens the database) → `secrets`
-//! → `config` (which receives the flags as plain [`config::Overrides`]).
+//! → `config` (which receives the flags as plain [`config::Overrides`]);
+//! `files` (the data directory kept private) is used by `storage`.
 //! [`Failure`] lives here and is used by all.
 #![forbid(unsafe_code)]
 
 mod cli;
 pub mod config;
 mod document;
+mod files;
 mod import;
 mod secrets;
 mod serve;

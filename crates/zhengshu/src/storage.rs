@@ -2,6 +2,7 @@
 //! file (`sqlite://…`, the default) or a PostgreSQL server
 //! (`postgres://…`), with the ID vault keyed from the secrets.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use zhengshu_storage::{IdVault, Storage};
@@ -12,16 +13,21 @@ use crate::config::{Config, redact_url};
 /// Opens the database the configuration names: `sqlite://…` or
 /// `postgres://…`.
 pub async fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, Failure> {
+    crate::files::private_dir(&config.data_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the data directory {}: {e}",
+            config.data_dir.display()
+        )
+    })?;
     let keys = crate::secrets::load_or_create(config)?;
     let vault = IdVault::new(&keys.vault);
     let url = config.database_url();
     let storage: Arc<dyn Storage> = if url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot create the data directory {}: {e}",
-                config.data_dir.display()
-            )
-        })?;
+        if let Some(file) = sqlite_file(&url) {
+            crate::files::private_database(Path::new(file)).map_err(|e| {
+                anyhow::anyhow!("cannot make the SQLite database {file} private: {e}")
+            })?;
+        }
         Arc::new(
             zhengshu_storage_sqlite::SqliteStore::connect(&url, vault)
                 .await
@@ -42,4 +48,14 @@ pub async fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, Failure> 
         .into());
     };
     Ok(storage)
+}
+
+/// The file of a `sqlite://PATH[?options]` URL; `None` for an in-memory
+/// database.
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:")).then_some(path)
 }

@@ -88,7 +88,7 @@ fn render_signs_a_demo_certificate_with_the_keys_it_made() {
     validate(&keys.join("ca.pem"), &pdf, 2);
     let o = tool("pdftotext", &[pdf.as_os_str(), "-".as_ref()]);
     let page = String::from_utf8_lossy(&o.stdout);
-    for field in ["ZY20230315001", "执业药师", "110105********002X"] {
+    for field in ["ZY20230315001", "执业药师", "**************002X"] {
         assert!(page.contains(field), "{field} missing from {page}");
     }
     assert!(

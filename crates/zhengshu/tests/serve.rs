@@ -92,6 +92,45 @@ fn check_and_stop(mut served: Listening, data_dir: &Path) {
     assert!(get(port, "/healthz").is_none(), "still listening");
 }
 
+/// The mode bits of a path.
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn the_data_directory_and_its_files_are_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let served = serve(&data, None);
+    let (status, _) = get(served.addr.port(), "/readyz").unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(mode(&data), 0o700, "data directory");
+    for f in [
+        "zhengshu.db",
+        "zhengshu.db-wal",
+        "zhengshu.db-shm",
+        "secrets.toml",
+    ] {
+        assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+    }
+    check_and_stop(served, &data);
+    // An existing directory and database left readable by others are made
+    // private at the next start.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let db = data.join("zhengshu.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let served = serve(&data, None);
+    assert_eq!(mode(&data), 0o700, "data directory, second start");
+    assert_eq!(mode(&db), 0o600, "database, second start");
+    check_and_stop(served, &data);
+}
+
 #[test]
 fn serves_on_the_embedded_sqlite_default() {
     let dir = tempfile::tempdir().unwrap();

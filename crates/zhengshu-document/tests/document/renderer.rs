@@ -69,7 +69,7 @@ fn the_qr_code_opens_the_annotation_or_the_certificate_verification() {
     let annotated = r.input(&c, Issue::Annotated(&a)).unwrap();
     assert_eq!(annotated.verify_url, format!("{BASE}/verify/K7Q3A9M2X5"));
     assert_eq!(annotated.annotation.as_ref(), Some(&a));
-    assert_eq!(annotated.id_number_masked, "110105********002X");
+    assert_eq!(annotated.id_number_masked, "**************002X");
     assert_eq!(annotated.holder_name, "王𠀾");
     assert!(annotated.needs_ministry_seal);
     let plain = r

@@ -49,7 +49,7 @@ pub fn annotated_input() -> DocumentInput {
         sex: Some("女".into()),
         birth_date: Some(date(1988, 2, 29)),
         id_type_label: "居民身份证".into(),
-        id_number_masked: "110105********002X".into(),
+        id_number_masked: "**************002X".into(),
         qualification_name: "执业药师".into(),
         category: Some("药学类".into()),
         specialty: Some("临床药学".into()),

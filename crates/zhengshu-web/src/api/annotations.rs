@@ -3,13 +3,13 @@
 //! annotation's state as of today, its signed document, and withdrawal.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use zhengshu_domain::Annotation;
 
-use super::{ApiError, ApiHolder, ApiJson, ErrorBody};
+use super::{ApiError, ApiHolder, ApiId, ApiJson, ErrorBody};
 use crate::download::{Disposition, pdf_response};
 use crate::services::annotations;
 use crate::state::AppState;
@@ -40,7 +40,7 @@ pub struct Application {
 pub async fn apply(
     State(state): State<AppState>,
     ApiHolder(h): ApiHolder,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     ApiJson(app): ApiJson<Application>,
 ) -> Result<(StatusCode, Json<AnnotationView>), ApiError> {
     // Parsed here, once: the service takes domain types. Days default to
@@ -67,7 +67,7 @@ pub async fn apply(
 pub async fn annotations(
     State(state): State<AppState>,
     ApiHolder(h): ApiHolder,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
 ) -> Result<Json<Vec<AnnotationView>>, ApiError> {
     let list = annotations::of_certificate(&state, &h, id).await?;
     Ok(Json(
@@ -86,7 +86,7 @@ pub async fn annotations(
 pub async fn annotation(
     State(state): State<AppState>,
     ApiHolder(h): ApiHolder,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
 ) -> Result<Json<AnnotationView>, ApiError> {
     let (a, _) = annotations::own(&state, &h, id).await?;
     Ok(Json(AnnotationView::of(&state, &a)))
@@ -105,7 +105,7 @@ pub async fn annotation(
 pub async fn annotation_document(
     State(state): State<AppState>,
     ApiHolder(h): ApiHolder,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     Query(d): Query<Disposition>,
 ) -> Result<Response, ApiError> {
     let doc = annotations::annotation_document(&state, &h, id, d.inline()).await?;
@@ -125,7 +125,7 @@ pub async fn annotation_document(
 pub async fn withdraw(
     State(state): State<AppState>,
     ApiHolder(h): ApiHolder,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
 ) -> Result<StatusCode, ApiError> {
     annotations::withdraw(&state, &h, id).await?;
     Ok(StatusCode::NO_CONTENT)

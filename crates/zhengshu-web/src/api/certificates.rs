@@ -4,11 +4,11 @@
 //! that does not exist.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use serde::Serialize;
 use zhengshu_domain::{Certificate, CertificateStatus};
 
-use super::{ApiError, ApiHolder, ErrorBody};
+use super::{ApiError, ApiHolder, ApiId, ErrorBody};
 use crate::download::{Disposition, pdf_response};
 use crate::services::{annotations, certificates};
 use crate::state::AppState;
@@ -44,7 +44,7 @@ pub async fn certificates(
 pub async fn certificate(
     State(state): State<AppState>,
     ApiHolder(h): ApiHolder,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
 ) -> Result<Json<CertificateDetail>, ApiError> {
     let c = certificates::own(&state, &h, id).await?;
     Ok(Json(detail(&state, &c)))
@@ -62,7 +62,7 @@ pub async fn certificate(
 pub async fn certificate_document(
     State(state): State<AppState>,
     ApiHolder(h): ApiHolder,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     Query(d): Query<Disposition>,
 ) -> Result<axum::response::Response, ApiError> {
     let doc = annotations::certificate_document(&state, &h, id, d.inline()).await?;
@@ -116,7 +116,7 @@ pub struct CertificateDetail {
     #[schema(value_type = Option<String>, format = Date)]
     pub birth_date: Option<String>,
     pub id_type: String,
-    /// Masked, e.g. `110105********002X`.
+    /// Masked, e.g. `**************002X`.
     pub id_number: String,
     pub qualification_code: String,
     /// 类别

@@ -2,12 +2,13 @@
 //! (`Authorization: Bearer`, never a cookie, so a cross-site page cannot
 //! act with a holder's credentials and no CSRF token is needed) makes an
 //! [`ApiSignedIn`]; one whose holder agreed to the current terms an
-//! [`ApiHolder`]; a JSON body of the expected shape an [`ApiJson`].
+//! [`ApiHolder`]; a JSON body of the expected shape an [`ApiJson`]; a
+//! numeric id in the path an [`ApiId`].
 
 use axum::Json;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use zhengshu_domain::Holder;
 use zhengshu_storage::SessionKind;
 
@@ -29,8 +30,42 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
         Json::<T>::from_request(req, state)
             .await
             .map(|Json(v)| ApiJson(v))
-            .map_err(|_| ApiError(Error::BadRequest))
+            .map_err(|e| {
+                ApiError(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::PayloadTooLarge
+                } else {
+                    Error::BadRequest
+                })
+            })
     }
+}
+
+/// A numeric id from the path; anything that is not one is 404
+/// `not_found` in the API's format, like an id that does not exist.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError(Error::NotFound))?;
+        raw.parse()
+            .map(ApiId)
+            .map_err(|_| ApiError(Error::NotFound))
+    }
+}
+
+/// The token of an `Authorization: Bearer …` header; the scheme is
+/// matched without regard to case (RFC 9110 §11.1).
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 /// An API client with a valid bearer token, terms agreed or not.
@@ -41,13 +76,7 @@ impl FromRequestParts<AppState> for ApiSignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(ApiError(Error::Unauthenticated))?;
+        let token = bearer(parts).ok_or(ApiError(Error::Unauthenticated))?;
         sessions::find(state, token, SessionKind::Api)
             .await?
             .map(ApiSignedIn)

@@ -24,7 +24,7 @@ use axum::Router;
 use axum::routing::{delete, get, post};
 
 pub use error::{ApiError, ErrorBody, respond};
-pub use extract::{ApiHolder, ApiJson, ApiSignedIn};
+pub use extract::{ApiHolder, ApiId, ApiJson, ApiSignedIn};
 
 use crate::state::AppState;
 

@@ -2,6 +2,8 @@
 
 use axum::Json;
 use axum::extract::Query;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, ErrorBody};
@@ -21,27 +23,55 @@ pub struct RareCharsParams {
     pub strokes: Option<String>,
     /// At most this many candidates (default 60, at most 200).
     pub limit: Option<usize>,
+    /// Skip this many candidates (default 0): with `limit`, a page.
+    pub offset: Option<usize>,
 }
 
 /// Find a rare character (生僻字) by pinyin, code point, or radical and
-/// residual strokes; common characters first.
+/// residual strokes; common characters first, a page at a time: the total
+/// is in `X-Total-Count` and the next page, while there is one, in
+/// `Link: <…>; rel="next"` (RFC 8288).
 #[utoipa::path(get, path = "/api/v1/rare-chars", tag = "rare-chars",
     params(RareCharsParams),
     responses(
-        (status = 200, body = Vec<CandidateSchema>),
+        (status = 200, body = Vec<CandidateSchema>, headers(
+            ("X-Total-Count" = usize, description = "How many candidates the query has in all"),
+            ("Link" = String, description = "`<…>; rel=\"next\"` while more candidates follow"),
+        )),
         (status = 400, description = "`invalid_query`, with the reason as a field error", body = ErrorBody),
     ))]
-pub async fn rare_chars(
-    Query(q): Query<RareCharsParams>,
-) -> Result<Json<Vec<zhengshu_rarechars::Candidate>>, ApiError> {
+pub async fn rare_chars(Query(q): Query<RareCharsParams>) -> Result<Response, ApiError> {
     let q = RareCharsQuery {
         pinyin: q.pinyin,
         codepoint: q.codepoint,
         radical: q.radical,
         strokes: q.strokes,
         limit: q.limit,
+        offset: q.offset,
     };
-    Ok(Json(rarechars::search(&q)?))
+    let page = rarechars::search(&q)?;
+    let offset = q.offset.unwrap_or(0);
+    let end = offset + page.candidates.len();
+    let mut response = Json(page.candidates).into_response();
+    let h = response.headers_mut();
+    h.insert("x-total-count", HeaderValue::from(page.total));
+    if end < page.total {
+        let next = RareCharsQuery {
+            offset: Some(end),
+            limit: Some(
+                q.limit
+                    .unwrap_or(rarechars::DEFAULT_LIMIT)
+                    .min(rarechars::MAX_LIMIT),
+            ),
+            ..q
+        };
+        let query = serde_urlencoded::to_string(&next).unwrap_or_default();
+        if let Ok(v) = HeaderValue::from_str(&format!("</api/v1/rare-chars?{query}>; rel=\"next\""))
+        {
+            h.insert(header::LINK, v);
+        }
+    }
+    Ok(response)
 }
 
 /// A candidate as the API answers it.

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use zhengshu_domain::IdType;
 use zhengshu_storage::SessionKind;
 
-use super::extract::{CSRF_COOKIE, Csrf, CsrfForm, SESSION_COOKIE, safe_next};
+use super::extract::{Csrf, CsrfForm, SESSION_COOKIE, csrf_cookie_name, safe_next};
 use super::rarechars::Picker;
 use super::{Chrome, PageError, render};
 use crate::client::ClientAddr;
@@ -131,7 +131,12 @@ async fn log_in(
     // is worth nothing after it.
     headers.append(
         header::SET_COOKIE,
-        set_cookie(CSRF_COOKIE, &sessions::new_token(), secure, None),
+        set_cookie(
+            csrf_cookie_name(&state),
+            &sessions::new_token(),
+            secure,
+            None,
+        ),
     );
     Ok(response)
 }

@@ -3,12 +3,14 @@
 //! a [`SignedIn`]; one who agreed to the current terms a [`PageHolder`]
 //! (others are led to the log-in or the terms page). Forms carry a CSRF
 //! token: the HMAC (with the session key) of a random value in the `csrf`
-//! cookie that [`csrf_cookie`] gives every page visitor, renewed at log-in
-//! (signed double submit); [`CsrfForm`] checks it on every POST.
+//! cookie (`__Host-csrf` over TLS) that [`csrf_cookie`] gives every page
+//! visitor, renewed at log-in, and of the session cookie, so a token
+//! serves only the session it was shown in (signed double submit bound to
+//! the session); [`CsrfForm`] checks it on every POST.
 
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
@@ -24,6 +26,19 @@ use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "session";
 pub const CSRF_COOKIE: &str = "csrf";
+/// The CSRF cookie over TLS: the `__Host-` prefix makes browsers refuse
+/// it unless it is `Secure`, for path `/` and from this very host, so a
+/// neighbouring subdomain cannot plant one.
+pub const HOST_CSRF_COOKIE: &str = "__Host-csrf";
+
+/// The name of the CSRF cookie of this service.
+pub fn csrf_cookie_name(state: &AppState) -> &'static str {
+    if state.secure_cookies() {
+        HOST_CSRF_COOKIE
+    } else {
+        CSRF_COOKIE
+    }
+}
 
 /// The `csrf` cookie value of this request (set by [`csrf_cookie`]).
 #[derive(Debug, Clone)]
@@ -32,7 +47,8 @@ struct CsrfCookie(String);
 /// Layer of the pages' router: makes sure the browser has a `csrf`
 /// cookie, giving a new one when it has none.
 pub async fn csrf_cookie(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let existing = cookie(req.headers(), CSRF_COOKIE)
+    let name = csrf_cookie_name(&state);
+    let existing = cookie(req.headers(), name)
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(str::to_owned);
     let (value, fresh) = match existing {
@@ -45,14 +61,11 @@ pub async fn csrf_cookie(State(state): State<AppState>, mut req: Request, next: 
         .headers()
         .get_all(header::SET_COOKIE)
         .iter()
-        .any(|c| {
-            c.to_str()
-                .is_ok_and(|c| c.starts_with(&format!("{CSRF_COOKIE}=")))
-        });
+        .any(|c| c.to_str().is_ok_and(|c| c.starts_with(&format!("{name}="))));
     if fresh && !renewed {
         response.headers_mut().append(
             header::SET_COOKIE,
-            set_cookie(CSRF_COOKIE, &value, state.secure_cookies(), None),
+            set_cookie(name, &value, state.secure_cookies(), None),
         );
     }
     response
@@ -70,7 +83,12 @@ impl FromRequestParts<AppState> for Csrf {
             .extensions
             .get::<CsrfCookie>()
             .ok_or_else(|| PageError(Error::Internal("csrf middleware missing".into())))?;
-        Ok(Csrf(sessions::csrf_token(&state.session_key, &value.0)))
+        let session = cookie(&parts.headers, SESSION_COOKIE).unwrap_or("");
+        Ok(Csrf(sessions::csrf_token(
+            &state.session_key,
+            &value.0,
+            session,
+        )))
     }
 }
 
@@ -88,15 +106,27 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, PageError> {
-        let cookie_value = cookie(req.headers(), CSRF_COOKIE).unwrap_or("").to_owned();
+        let cookie_value = cookie(req.headers(), csrf_cookie_name(state))
+            .unwrap_or("")
+            .to_owned();
+        let session = cookie(req.headers(), SESSION_COOKIE)
+            .unwrap_or("")
+            .to_owned();
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| PageError(Error::BadRequest))?;
+            .map_err(|e| {
+                PageError(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::PayloadTooLarge
+                } else {
+                    Error::BadRequest
+                })
+            })?;
         let field: CsrfField =
             serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError(Error::CsrfRejected))?;
         if !sessions::csrf_ok(
             &state.session_key,
             &cookie_value,
+            &session,
             field.csrf.as_deref().unwrap_or(""),
         ) {
             return Err(PageError(Error::CsrfRejected));

@@ -1,6 +1,7 @@
 //! 生僻字输入: the rare-character picker beside name fields, and its page
 //! for browsers without JavaScript, where a name is composed character by
-//! character and then taken back to the form.
+//! character and then taken back to the form; the page says how many
+//! candidates there are, pages through them and narrows a syllable by tone.
 
 use askama::Template;
 use axum::Router;
@@ -13,7 +14,7 @@ use serde::Deserialize;
 use super::extract::{Csrf, safe_next};
 use super::{Chrome, render};
 use crate::error::{Error, field_message};
-use crate::i18n::Lang;
+use crate::i18n::{Arg, Lang};
 use crate::services::rarechars::{self, RareCharsQuery};
 use crate::state::AppState;
 
@@ -74,6 +75,22 @@ struct Found {
     add_href: String,
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tone_marks_go_where_pinyin_puts_them() {
+        for (s, t, want) in [
+            ("yan", 4, "yàn"),
+            ("gou", 3, "gǒu"),
+            ("gui", 2, "guí"),
+            ("lv", 4, "lǜ"),
+            ("xiong", 1, "xiōng"),
+        ] {
+            assert_eq!(super::with_tone_mark(s, t), want);
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "rarechars.html")]
 struct RareCharsPage {
@@ -85,6 +102,18 @@ struct RareCharsPage {
     searched: bool,
     error: Option<String>,
     radicals: Vec<RadicalOption>,
+    /// How many candidates the query has, and which of them are shown.
+    count: String,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    /// For a pinyin query without a tone: the same syllable in each tone.
+    tones: Vec<ToneLink>,
+}
+
+/// A narrower search: the syllable in one tone.
+struct ToneLink {
+    label: String,
+    href: String,
 }
 
 impl RareCharsPage {
@@ -109,8 +138,97 @@ struct PageQuery {
     codepoint: Option<String>,
     radical: Option<String>,
     strokes: Option<String>,
+    offset: Option<usize>,
     name: Option<String>,
     back: Option<String>,
+}
+
+/// This page for `q`, keeping the name being composed and where to return.
+fn href(q: &RareCharsQuery, name: &str, back: &str) -> String {
+    let mut params = vec![("back", back.to_owned()), ("name", name.to_owned())];
+    for (k, v) in [
+        ("pinyin", &q.pinyin),
+        ("codepoint", &q.codepoint),
+        ("radical", &q.radical),
+        ("strokes", &q.strokes),
+    ] {
+        if let Some(v) = v {
+            params.push((k, v.clone()));
+        }
+    }
+    if let Some(o) = q.offset.filter(|o| *o > 0) {
+        params.push(("offset", o.to_string()));
+    }
+    format!(
+        "/rarechars?{}",
+        serde_urlencoded::to_string(&params).unwrap_or_default()
+    )
+}
+
+/// `yan`, 2 → `yán`: the mark on a or e, on the o of ou, else on the last
+/// vowel; `v` and `u:` are ü.
+fn with_tone_mark(syllable: &str, tone: usize) -> String {
+    const MARKS: [(char, [char; 4]); 6] = [
+        ('a', ['ā', 'á', 'ǎ', 'à']),
+        ('e', ['ē', 'é', 'ě', 'è']),
+        ('i', ['ī', 'í', 'ǐ', 'ì']),
+        ('o', ['ō', 'ó', 'ǒ', 'ò']),
+        ('u', ['ū', 'ú', 'ǔ', 'ù']),
+        ('ü', ['ǖ', 'ǘ', 'ǚ', 'ǜ']),
+    ];
+    let s: Vec<char> = syllable
+        .to_lowercase()
+        .replace("u:", "ü")
+        .replace('v', "ü")
+        .chars()
+        .collect();
+    let is_vowel = |c: &char| MARKS.iter().any(|(v, _)| v == c);
+    let at = s
+        .iter()
+        .position(|&c| c == 'a' || c == 'e')
+        .or_else(|| s.windows(2).position(|w| w == ['o', 'u']))
+        .or_else(|| s.iter().rposition(is_vowel));
+    s.iter()
+        .enumerate()
+        .map(
+            |(i, &c)| match (Some(i) == at, MARKS.iter().find(|(v, _)| *v == c)) {
+                (true, Some((_, m))) => m[tone - 1],
+                _ => c,
+            },
+        )
+        .collect()
+}
+
+/// The four tones of a toneless ASCII syllable (`yan` → `yan1`…`yan4`),
+/// labelled with their tone marks by the search itself.
+fn tone_links(q: &RareCharsQuery, name: &str, back: &str) -> Vec<ToneLink> {
+    let Some(p) = q.pinyin.as_deref().map(str::trim) else {
+        return Vec::new();
+    };
+    if p.is_empty() || !p.bytes().all(|b| b.is_ascii_alphabetic() || b == b':') {
+        return Vec::new();
+    }
+    (1..=4)
+        .filter_map(|tone| {
+            let narrowed = RareCharsQuery {
+                pinyin: Some(format!("{p}{tone}")),
+                limit: Some(1),
+                ..RareCharsQuery::default()
+            };
+            let page = rarechars::search(&narrowed).ok()?;
+            (page.total > 0).then(|| ToneLink {
+                label: format!("{} ({})", with_tone_mark(p, tone), page.total),
+                href: href(
+                    &RareCharsQuery {
+                        limit: None,
+                        ..narrowed
+                    },
+                    name,
+                    back,
+                ),
+            })
+        })
+        .collect()
 }
 
 async fn page(
@@ -125,52 +243,59 @@ async fn page(
         radical: pq.radical,
         strokes: pq.strokes,
         limit: None,
+        offset: pq.offset,
     };
     let name = pq.name.unwrap_or_default();
     let back = safe_next(pq.back.as_deref()).unwrap_or_else(|| "/register".into());
     let searched = !q.is_empty();
-    let (results, error) = if searched {
+    let (page, error) = if searched {
         match rarechars::search(&q) {
-            Ok(found) => (found, None),
+            Ok(found) => (Some(found), None),
             Err(e) => {
                 let e = Error::from(e);
                 let message = e
                     .fields()
                     .first()
                     .map_or_else(|| e.message(lang), |f| field_message(f, lang));
-                (Vec::new(), Some(message))
+                (None, Some(message))
             }
         }
     } else {
-        (Vec::new(), None)
+        (None, None)
     };
-    let results = results
+    let offset = q.offset.unwrap_or(0);
+    let (total, candidates) = page.map_or((0, Vec::new()), |p| (p.total, p.candidates));
+    let shown = candidates.len();
+    let results = candidates
         .into_iter()
         .map(|c| {
             let mut composed = name.clone();
             composed.push(c.char);
-            let mut params = vec![("back", back.clone()), ("name", composed)];
-            for (k, v) in [
-                ("pinyin", &q.pinyin),
-                ("codepoint", &q.codepoint),
-                ("radical", &q.radical),
-                ("strokes", &q.strokes),
-            ] {
-                if let Some(v) = v {
-                    params.push((k, v.clone()));
-                }
-            }
             Found {
                 char: c.char,
                 codepoint: c.codepoint,
                 pinyin: c.pinyin.join(" "),
-                add_href: format!(
-                    "/rarechars?{}",
-                    serde_urlencoded::to_string(&params).unwrap_or_default()
-                ),
+                add_href: href(&q, &composed, &back),
             }
         })
         .collect();
+    let at = |o: usize| {
+        href(
+            &RareCharsQuery {
+                offset: Some(o),
+                ..q.clone()
+            },
+            &name,
+            &back,
+        )
+    };
+    let prev_href = (offset > 0).then(|| at(offset.saturating_sub(rarechars::DEFAULT_LIMIT)));
+    let next_href = (offset + shown < total).then(|| at(offset + shown));
+    let tones = if error.is_none() {
+        tone_links(&q, &name, &back)
+    } else {
+        Vec::new()
+    };
     let path = uri
         .0
         .path_and_query()
@@ -184,6 +309,17 @@ async fn page(
         searched,
         error,
         radicals: radical_options(),
+        count: lang.t_args(
+            "rarechars-count",
+            &[
+                ("total", Arg::Num(i64::try_from(total).unwrap_or(i64::MAX))),
+                ("first", Arg::Num(i64::try_from(offset + 1).unwrap_or(0))),
+                ("last", Arg::Num(i64::try_from(offset + shown).unwrap_or(0))),
+            ],
+        ),
+        prev_href,
+        next_href,
+        tones,
     };
     let status = if page.error.is_some() {
         StatusCode::BAD_REQUEST

@@ -1,19 +1,18 @@
 //! Accounts: registration and log-in, shared by the pages and the API:
 //! input becomes domain types here (one [`FieldError`] per refused field),
-//! passwords are hashed and checked off the async threads, and failed
-//! log-ins are throttled per account and per client address, counted in the
-//! database so the limit holds across server processes.
+//! passwords are hashed and checked through the bounded password gate, and
+//! log-in attempts are throttled (per account and address strictly, per
+//! account more loosely, per address) before the password is checked,
+//! counted in the database so the limits hold across server processes.
 
-use jiff::Timestamp;
 use serde::Deserialize;
 use zhengshu_domain::{
     Holder, HolderName, IdDocument, IdError, IdType, NameError, NewAuditEvent, Password, Username,
-    verify_password,
 };
-use zhengshu_storage::{Conflict, NewHolder, StorageError};
+use zhengshu_storage::{Conflict, NewHolder, StorageError, ThrottleRule};
 
 use super::sessions::client_key;
-use super::{Error, FieldError};
+use super::{Error, FieldError, throttle};
 use crate::state::AppState;
 
 /// A registration as submitted (the page form, or the API's body).
@@ -66,7 +65,7 @@ pub fn validate(r: &Registration) -> Result<(NewHolderParts, Password), Vec<Fiel
     let username = Username::parse(&r.username)
         .map_err(|e| errors.push(FieldError::new("username", e.code())))
         .ok();
-    let password = Password::parse(&r.password)
+    let password = Password::new_for(&r.password, &r.username)
         .map_err(|e| errors.push(FieldError::new("password", e.code())))
         .ok();
     if let Some(confirmation) = &r.password_confirmation
@@ -104,9 +103,11 @@ pub struct NewHolderParts {
 /// username or the ID document has an account already.
 pub async fn register(state: &AppState, r: &Registration) -> Result<i64, Error> {
     let (parts, password) = validate(r).map_err(Error::Validation)?;
-    let password_hash = tokio::task::spawn_blocking(move || password.hash())
+    let password_hash = state
+        .passwords
+        .hash(password)
         .await
-        .map_err(|e| Error::Internal(format!("hashing task: {e}")))?;
+        .map_err(|e| Error::Internal(e.to_string()))?;
     let holder = NewHolder {
         username: parts.username,
         name: parts.name,
@@ -145,48 +146,42 @@ pub async fn register(state: &AppState, r: &Registration) -> Result<i64, Error> 
     Ok(id)
 }
 
-/// The throttling keys of a log-in attempt: the account (by the username
-/// as typed, registered or not, so that refusals say nothing about which
-/// accounts exist) and the client address.
-fn throttle_keys(state: &AppState, username: &str, client: &str) -> (String, String) {
-    (
-        format!("account:{}", username.trim().to_lowercase()),
-        client_key(&state.session_key, client),
-    )
-}
-
-/// 429 with the time to wait when either key has had too many failures
-/// within the window.
-async fn check_throttle(
-    state: &AppState,
-    now: Timestamp,
-    keys: &[(&str, i64)],
-) -> Result<(), Error> {
-    let window = state.limits.login_window;
-    // Failures strictly inside the window: one exactly a window old no
-    // longer counts.
-    let since = now - window + jiff::SignedDuration::from_millis(1);
-    let mut wait: Option<jiff::SignedDuration> = None;
-    for (key, limit) in keys {
-        let failures = state.storage.login_failures(key, since).await?;
-        if failures.count >= *limit
-            && let Some(earliest) = failures.earliest
-        {
-            let until = (earliest + window).duration_since(now);
-            wait = Some(wait.map_or(until, |w| w.max(until)));
-        }
-    }
-    match wait {
-        Some(w) => Err(Error::Throttled {
-            retry_after_secs: u64::try_from(w.as_secs()).unwrap_or(0).max(1),
-        }),
-        None => Ok(()),
-    }
+/// The throttling rules of a log-in attempt. Keys name the account by the
+/// username as typed, registered or not (so refusals say nothing about
+/// which accounts exist), and the client address by a keyed hash:
+///
+/// - the account from this address: strict ([`Limits::login_failures_per_account_client`]);
+/// - the account from anywhere: looser, so that strangers' failures do not
+///   lock the owner out, yet a guesser rotating addresses is stopped
+///   ([`Limits::login_failures_per_account`]);
+/// - this address, whatever the account (password spraying).
+///
+/// [`Limits::login_failures_per_account_client`]: crate::state::Limits
+/// [`Limits::login_failures_per_account`]: crate::state::Limits
+fn throttle_rules(state: &AppState, username: &str, client: &str) -> Vec<ThrottleRule> {
+    let account = format!("account:{}", username.trim().to_lowercase());
+    let client = client_key(&state.session_key, client);
+    let limits = &state.limits;
+    vec![
+        ThrottleRule {
+            key: format!("{account}|{client}"),
+            limit: limits.login_failures_per_account_client,
+        },
+        ThrottleRule {
+            key: account,
+            limit: limits.login_failures_per_account,
+        },
+        ThrottleRule {
+            key: client,
+            limit: limits.login_failures_per_client,
+        },
+    ]
 }
 
 /// Checks a username and password: the holder, 401 `invalid_credentials`
 /// (the same for an unknown user and a wrong password, in about the same
-/// time), or 429 while throttled.
+/// time), or 429 while throttled. The attempt is counted before the
+/// password is checked, so simultaneous attempts cannot pass the limits.
 pub async fn log_in(
     state: &AppState,
     username: &str,
@@ -194,16 +189,8 @@ pub async fn log_in(
     client: &str,
 ) -> Result<Holder, Error> {
     let now = state.clock.now();
-    let (account_key, client_key) = throttle_keys(state, username, client);
-    check_throttle(
-        state,
-        now,
-        &[
-            (&account_key, state.limits.login_failures_per_account),
-            (&client_key, state.limits.login_failures_per_client),
-        ],
-    )
-    .await?;
+    let rules = throttle_rules(state, username, client);
+    let slot = throttle::reserve(state, &rules, state.limits.login_window, now).await?;
     let holder = match Username::parse(username) {
         Ok(u) => match state.storage.holder_by_username(&u).await {
             Ok(h) => Some(h),
@@ -216,24 +203,23 @@ pub async fn log_in(
         || zhengshu_domain::password::dummy_hash().to_owned(),
         |h| h.password_hash.clone(),
     );
-    let candidate = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &candidate))
+    let matches = state
+        .passwords
+        .verify(hash, password.to_owned())
         .await
-        .map_err(|e| Error::Internal(format!("verification task: {e}")))?;
+        .map_err(|e| Error::Internal(e.to_string()))?;
     match holder {
         Some(h) if matches => {
-            state.storage.clear_login_failures(&account_key).await?;
+            slot.succeeded(state).await?;
+            // The owner's own earlier mistakes from this address are
+            // forgiven; the account's count from elsewhere stays.
+            state.storage.clear_login_failures(&rules[0].key).await?;
             let forget_before = now - state.limits.login_window - state.limits.login_window;
             state.storage.purge_expired(now, forget_before).await?;
             Ok(h)
         }
-        _ => {
-            state
-                .storage
-                .record_login_failure(&[account_key, client_key], now)
-                .await?;
-            Err(Error::InvalidCredentials)
-        }
+        // The slot stays taken: it is the recorded failure.
+        _ => Err(Error::InvalidCredentials),
     }
 }
 
@@ -247,8 +233,8 @@ mod tests {
             id_type: "resident_id".into(),
             id_number: "11010519491231002X".into(),
             username: "zhangsan".into(),
-            password: "Secret-2024".into(),
-            password_confirmation: Some("Secret-2024".into()),
+            password: "Zq8-lamp-river".into(),
+            password_confirmation: Some("Zq8-lamp-river".into()),
         }
     }
 

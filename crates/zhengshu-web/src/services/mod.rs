@@ -18,6 +18,7 @@ pub mod rarechars;
 pub mod scope;
 pub mod sessions;
 pub mod terms;
+pub mod throttle;
 pub mod verification;
 
 use zhengshu_storage::StorageError;

@@ -1,10 +1,12 @@
 //! The rare-character search behind the picker (生僻字输入): query
 //! parameters in, candidates out, refusals as field errors naming their
-//! message codes. The data and the search are `zhengshu-rarechars`; the
-//! JSON API, the no-JS page and the script all come through here.
+//! message codes; answers come a page at a time with the total, so every
+//! candidate can be reached. The data and the search are
+//! `zhengshu-rarechars`; the JSON API, the no-JS page and the script all
+//! come through here.
 
 use serde::{Deserialize, Serialize};
-use zhengshu_rarechars::{Candidate, Query, QueryError};
+use zhengshu_rarechars::{Page, Query, QueryError};
 
 use super::{Error, FieldError};
 
@@ -25,6 +27,8 @@ pub struct RareCharsQuery {
     pub strokes: Option<String>,
     /// At most this many candidates (default 60, at most 200).
     pub limit: Option<usize>,
+    /// Skip this many candidates (paging; default 0).
+    pub offset: Option<usize>,
 }
 
 fn blank_to_none(s: &Option<String>) -> Option<&str> {
@@ -72,9 +76,11 @@ fn field_error(field: &'static str, e: &QueryError) -> FieldError {
     }
 }
 
-/// Runs the query: candidates, common characters first.
-pub fn search(q: &RareCharsQuery) -> Result<Vec<Candidate>, Error> {
+/// Runs the query: one page of candidates, common characters first, and
+/// how many there are in all.
+pub fn search(q: &RareCharsQuery) -> Result<Page, Error> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+    let offset = q.offset.unwrap_or(0);
     let run = || {
         let query = Query::from_params(
             blank_to_none(&q.pinyin),
@@ -82,7 +88,7 @@ pub fn search(q: &RareCharsQuery) -> Result<Vec<Candidate>, Error> {
             blank_to_none(&q.radical),
             blank_to_none(&q.strokes),
         )?;
-        zhengshu_rarechars::search(&query, limit)
+        zhengshu_rarechars::search_page(&query, offset, limit)
     };
     run().map_err(|e| Error::InvalidQuery(vec![field_error(q.field_of(&e), &e)]))
 }

@@ -34,18 +34,29 @@ fn mac(key: &[u8; 32], purpose: &str, value: &str) -> Hmac<Sha256> {
     mac
 }
 
-/// The form token for the browser whose `csrf` cookie is `cookie_value`.
-pub fn csrf_token(key: &[u8; 32], cookie_value: &str) -> String {
-    hex::encode(mac(key, "csrf", cookie_value).finalize().into_bytes())
+fn csrf_mac(key: &[u8; 32], cookie_value: &str, session: &str) -> Hmac<Sha256> {
+    let mut m = mac(key, "csrf", cookie_value);
+    m.update(&[0]);
+    m.update(session.as_bytes());
+    m
 }
 
-/// Whether `submitted` is the form token of `cookie_value` (compared in
-/// constant time).
-pub fn csrf_ok(key: &[u8; 32], cookie_value: &str, submitted: &str) -> bool {
+/// The form token for the browser whose `csrf` cookie is `cookie_value`
+/// and whose session cookie is `session` (empty before log-in).
+pub fn csrf_token(key: &[u8; 32], cookie_value: &str, session: &str) -> String {
+    hex::encode(csrf_mac(key, cookie_value, session).finalize().into_bytes())
+}
+
+/// Whether `submitted` is the form token of `cookie_value` and `session`
+/// (compared in constant time).
+pub fn csrf_ok(key: &[u8; 32], cookie_value: &str, session: &str, submitted: &str) -> bool {
     let Ok(bytes) = hex::decode(submitted) else {
         return false;
     };
-    !cookie_value.is_empty() && mac(key, "csrf", cookie_value).verify_slice(&bytes).is_ok()
+    !cookie_value.is_empty()
+        && csrf_mac(key, cookie_value, session)
+            .verify_slice(&bytes)
+            .is_ok()
 }
 
 /// A keyed, truncated hash of a client address: enough to throttle, not a
@@ -125,12 +136,14 @@ mod tests {
     #[test]
     fn csrf_tokens_bind_to_the_cookie_and_the_key() {
         let key = [5u8; 32];
-        let t = csrf_token(&key, "abc");
-        assert!(csrf_ok(&key, "abc", &t));
-        assert!(!csrf_ok(&key, "abd", &t));
-        assert!(!csrf_ok(&[6u8; 32], "abc", &t));
-        assert!(!csrf_ok(&key, "", &csrf_token(&key, "")));
-        assert!(!csrf_ok(&key, "abc", "not hex"));
-        assert!(!csrf_ok(&key, "abc", ""));
+        let t = csrf_token(&key, "abc", "s1");
+        assert!(csrf_ok(&key, "abc", "s1", &t));
+        assert!(!csrf_ok(&key, "abc", "s2", &t), "another session");
+        assert!(!csrf_ok(&key, "abc", "", &t), "no session");
+        assert!(!csrf_ok(&key, "abd", "s1", &t));
+        assert!(!csrf_ok(&[6u8; 32], "abc", "s1", &t));
+        assert!(!csrf_ok(&key, "", "", &csrf_token(&key, "", "")));
+        assert!(!csrf_ok(&key, "abc", "s1", "not hex"));
+        assert!(!csrf_ok(&key, "abc", "s1", ""));
     }
 }

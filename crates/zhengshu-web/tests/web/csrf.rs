@@ -16,8 +16,8 @@ const FORMS: [(&str, &[(&str, &str)]); 4] = [
             ("id_type", "resident_id"),
             ("id_number", "110101199003070011"),
             ("username", "lisi"),
-            ("password", "Secret-2024"),
-            ("password_confirmation", "Secret-2024"),
+            ("password", "Zq8-lamp-river"),
+            ("password_confirmation", "Zq8-lamp-river"),
         ],
     ),
     ("/terms", &[("version", "1")]),
@@ -114,4 +114,44 @@ async fn a_token_from_before_log_in_is_worthless_after_it() {
         .post_raw(&app, "/terms", &[("csrf", &after), ("version", "1")])
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_token_serves_only_the_session_it_was_shown_in() {
+    let app = app().await;
+    zhang(&app).await;
+    let mut a = Browser::new();
+    a.log_in_agreed(&app, "demo").await;
+    let mut b = Browser::new();
+    b.log_in_agreed(&app, "demo").await;
+    // Browser b is given a's CSRF cookie (planted, say, by a neighbouring
+    // site): a's token still does not work in b's session.
+    b.cookies
+        .insert("csrf".into(), a.cookies.get("csrf").unwrap().clone());
+    let token_a = a.get(&app, "/certificates").await.csrf();
+    let refused = b.post_raw(&app, "/logout", &[("csrf", &token_a)]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    // Its own page's token does.
+    let token_b = b.get(&app, "/certificates").await.csrf();
+    assert_ne!(token_a, token_b);
+    let ok = b.post_raw(&app, "/logout", &[("csrf", &token_b)]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+}
+
+#[tokio::test]
+async fn over_tls_the_csrf_cookie_has_the_host_prefix() {
+    let app = app_with(|s| s.public_base_url = "https://zhengshu.example".into()).await;
+    let page = Browser::new().get(&app, "/login").await;
+    let cookie = page.header("set-cookie").unwrap_or_default().to_owned();
+    assert!(cookie.starts_with("__Host-csrf="), "{cookie}");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    // Forms work with it.
+    zhang(&app).await;
+    let mut b = Browser::new();
+    let a = b.log_in(&app, "demo", PASSWORD).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
 }

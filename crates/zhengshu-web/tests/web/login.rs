@@ -83,8 +83,18 @@ async fn the_session_cookie_is_http_only_lax_and_secure_behind_tls() {
         assert_eq!(token.len(), 64);
         let dump = zhengshu_storage::Storage::dump(&*app.store).await.unwrap();
         assert!(!dump.contains(token), "the token itself is not stored");
-        // A new CSRF secret comes with the session.
-        assert!(cookies.iter().any(|c| c.starts_with("csrf=")));
+        // A new CSRF secret comes with the session; over TLS in a
+        // `__Host-` cookie (Secure, path /, no Domain).
+        let name = if secure { "__Host-csrf=" } else { "csrf=" };
+        let csrf = cookies
+            .iter()
+            .find(|c| c.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} in {cookies:?}"));
+        assert_eq!(csrf.contains("Secure"), secure, "{csrf}");
+        assert!(
+            csrf.contains("Path=/") && !csrf.contains("Domain"),
+            "{csrf}"
+        );
     }
 }
 

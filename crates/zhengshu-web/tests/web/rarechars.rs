@@ -179,3 +179,137 @@ async fn a_name_is_composed_without_javascript_and_taken_to_the_form() {
         .await;
     assert!(evil.body.contains("href=\"/register?name=x\""));
 }
+
+#[tokio::test]
+async fn every_candidate_of_yan_is_reached_page_by_page() {
+    let app = app().await;
+    let first = search(&app, "pinyin=yan").await;
+    assert_eq!(first.status, StatusCode::OK);
+    let total: usize = first.header("x-total-count").unwrap().parse().unwrap();
+    assert!(total > 500, "{total} candidates read yan");
+    // Follow rel="next" to the end; the pages add up to the total.
+    let mut seen = chars(&first.json());
+    let mut link = first.header("link").map(str::to_owned);
+    let mut pages = 1;
+    while let Some(l) = link {
+        let url = l
+            .strip_prefix('<')
+            .and_then(|l| l.split_once(">; rel=\"next\""))
+            .map(|(u, _)| u.to_owned())
+            .unwrap_or_else(|| panic!("a RFC 8288 link: {l}"));
+        let a = api(&app, Method::GET, &url, None, None).await;
+        assert_eq!(a.status, StatusCode::OK, "{url}");
+        assert_eq!(a.header("x-total-count"), Some(total.to_string().as_str()));
+        seen.extend(chars(&a.json()));
+        link = a.header("link").map(str::to_owned);
+        pages += 1;
+        assert!(pages < 100, "paging ends");
+    }
+    assert_eq!(seen.len(), total);
+    let distinct: std::collections::HashSet<&String> = seen.iter().collect();
+    assert_eq!(distinct.len(), total, "no candidate twice");
+    let ext_b = seen
+        .iter()
+        .filter(|c| (0x20000..0x2A6E0).contains(&u32::from(c.chars().next().unwrap())))
+        .count();
+    assert!(ext_b > 0, "Extension B characters among them");
+    // Big pages and an explicit offset agree with the walk.
+    let a = search(&app, &format!("pinyin=yan&limit=200&offset={}", total - 3)).await;
+    assert_eq!(chars(&a.json()), seen[total - 3..]);
+    assert_eq!(a.header("link"), None, "the last page has no next");
+    let past = search(&app, &format!("pinyin=yan&offset={}", total + 10)).await;
+    assert_eq!(past.status, StatusCode::OK);
+    assert_eq!(past.json(), serde_json::json!([]));
+    // A code point query has one.
+    let one = search(&app, "codepoint=U%2B2003E").await;
+    assert_eq!(one.header("x-total-count"), Some("1"));
+    assert_eq!(one.header("link"), None);
+}
+
+#[tokio::test]
+async fn the_page_counts_candidates_narrows_by_tone_and_pages_through() {
+    let app = app().await;
+    let mut b = Browser::new();
+    let total: usize = search(&app, "pinyin=yan")
+        .await
+        .header("x-total-count")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let page = b
+        .get(
+            &app,
+            "/rarechars?back=%2Fregister&name=%E9%99%88&pinyin=yan",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains(&format!("共 {total} 个候选字，这里显示第 1–60 个")),
+        "{}",
+        page.body
+    );
+    // Each tone, with its count.
+    for tone in ["yān (", "yán (", "yǎn (", "yàn ("] {
+        assert!(page.body.contains(tone), "{tone}");
+    }
+    assert!(page.body.contains("pinyin=yan2"));
+    // Page to the end by the next links.
+    let mut body = page.body;
+    let mut seen = body.matches("class=\"candidate\"").count();
+    let mut ext_b_link = None;
+    loop {
+        if ext_b_link.is_none() {
+            ext_b_link = body
+                .split("class=\"candidate\" href=\"")
+                .skip(1)
+                .find(|s| {
+                    let cp = s.split("<span class=\"cp\">U+").nth(1).unwrap_or("");
+                    let hex = cp.split('<').next().unwrap_or("");
+                    u32::from_str_radix(hex, 16).is_ok_and(|cp| (0x20000..0x2A6E0).contains(&cp))
+                })
+                .map(|s| {
+                    s.split('"')
+                        .next()
+                        .unwrap()
+                        .replace("&#38;", "&")
+                        .replace("&amp;", "&")
+                });
+        }
+        let Some(next) = body
+            .split("rel=\"next\"")
+            .next()
+            .and_then(|s| s.rsplit("href=\"").next())
+            .filter(|_| body.contains("rel=\"next\""))
+            .map(|s| {
+                s.split('"')
+                    .next()
+                    .unwrap()
+                    .replace("&#38;", "&")
+                    .replace("&amp;", "&")
+            })
+        else {
+            break;
+        };
+        body = b.get(&app, &next).await.body;
+        seen += body.matches("class=\"candidate\"").count();
+    }
+    assert_eq!(seen, total, "the pages add up to the total");
+    assert!(body.contains("rel=\"prev\""));
+    // An Extension B character read yan goes into the name.
+    let add = ext_b_link.expect("an Extension B candidate on some page");
+    let composed = b.get(&app, &add).await;
+    assert_eq!(composed.status, StatusCode::OK);
+    let name = composed
+        .body
+        .split("id=\"name\" name=\"name\" type=\"text\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let mut chars = name.chars();
+    assert_eq!(chars.next(), Some('陈'));
+    let added = u32::from(chars.next().unwrap());
+    assert!((0x20000..0x2A6E0).contains(&added), "U+{added:X}");
+}

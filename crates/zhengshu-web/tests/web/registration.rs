@@ -15,7 +15,7 @@ fn valid() -> Value {
         "id_type": "resident_id",
         "id_number": "110101199003070011",
         "username": "lisi",
-        "password": "Secret-2024",
+        "password": "Zq8-lamp-river",
     })
 }
 
@@ -84,6 +84,30 @@ fn refusals() -> Vec<(Value, &'static str, &'static str)> {
             with("password", "onlyletters"),
             "password",
             "password_too_simple",
+        ),
+        (
+            with("password", "password1"),
+            "password",
+            "password_weak_common",
+        ),
+        (
+            with("password", "aaaaaaa1"),
+            "password",
+            "password_weak_common",
+        ),
+        (
+            with("password", "LISI-lamp-river-7"),
+            "password",
+            "password_is_username",
+        ),
+        (
+            {
+                let mut v = with("username", "lantern7");
+                v["password"] = json!("LANTERN7");
+                v
+            },
+            "password",
+            "password_is_username",
         ),
     ]
 }
@@ -230,8 +254,8 @@ async fn a_registration_is_created_once_and_conflicts_say_what_to_do() {
                 ("id_type", "resident_id"),
                 ("id_number", "110101199003070011"),
                 ("username", "lisi2"),
-                ("password", "Secret-2024"),
-                ("password_confirmation", "Secret-2024"),
+                ("password", "Zq8-lamp-river"),
+                ("password_confirmation", "Zq8-lamp-river"),
             ],
         )
         .await;
@@ -240,7 +264,7 @@ async fn a_registration_is_created_once_and_conflicts_say_what_to_do() {
     assert!(page.body.contains("请直接登录"));
     assert!(page.body.contains("更正后的姓名和证件号码注册"));
     assert!(
-        !page.body.contains("Secret-2024"),
+        !page.body.contains("Zq8-lamp-river"),
         "passwords are never sent back"
     );
 }
@@ -259,7 +283,7 @@ async fn the_page_shows_each_refusal_beside_its_field_and_keeps_the_input() {
                 ("id_type", "resident_id"),
                 ("id_number", "110101199003070012"),
                 ("username", "lisi"),
-                ("password", "Secret-2024"),
+                ("password", "Zq8-lamp-river"),
                 ("password_confirmation", "Secret-2025"),
             ],
         )
@@ -283,7 +307,7 @@ async fn the_page_shows_each_refusal_beside_its_field_and_keeps_the_input() {
     );
     assert!(a.body.contains("value=\"lisi\""));
     assert!(
-        !a.body.contains("Secret-2024"),
+        !a.body.contains("Zq8-lamp-river"),
         "passwords are never sent back"
     );
     // A taken username is a field error too.
@@ -298,8 +322,8 @@ async fn the_page_shows_each_refusal_beside_its_field_and_keeps_the_input() {
                 ("id_type", "resident_id"),
                 ("id_number", "110101199003070011"),
                 ("username", "demo"),
-                ("password", "Secret-2024"),
-                ("password_confirmation", "Secret-2024"),
+                ("password", "Zq8-lamp-river"),
+                ("password_confirmation", "Zq8-lamp-river"),
             ],
         )
         .await;
@@ -324,8 +348,8 @@ async fn a_page_registration_with_a_rare_character_leads_to_the_log_in() {
                 ("id_type", "passport"),
                 ("id_number", "e12345678"),
                 ("username", "Rene.Chen"),
-                ("password", "Secret-2024"),
-                ("password_confirmation", "Secret-2024"),
+                ("password", "Zq8-lamp-river"),
+                ("password_confirmation", "Zq8-lamp-river"),
             ],
         )
         .await;

@@ -111,3 +111,126 @@ async fn a_client_address_is_throttled_across_accounts_and_others_are_not() {
     let a = from("203.0.113.7", "demo".into(), PASSWORD).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER);
 }
+
+/// A log-in through the API from `client` (an app that trusts
+/// `X-Forwarded-For`).
+async fn attempt_from(app: &App, client: &str, username: &str, password: &str) -> Answer {
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/sessions")
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", client)
+        .body(axum::body::Body::from(
+            json!({"username": username, "password": password}).to_string(),
+        ))
+        .unwrap();
+    send(&app.router, req).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_simultaneous_logins_check_at_most_the_allowed_passwords() {
+    let app = app_with(|s| s.trust_forwarded_for = true).await;
+    zhang(&app).await;
+    let router = app.router.clone();
+    let tasks: Vec<_> = (0..60)
+        .map(|i| {
+            let router = router.clone();
+            tokio::spawn(async move {
+                let password = if i == 30 {
+                    PASSWORD
+                } else {
+                    "Wrong-password-1"
+                };
+                let req = axum::http::Request::builder()
+                    .method(Method::POST)
+                    .uri("/api/v1/sessions")
+                    .header("content-type", "application/json")
+                    .header("x-forwarded-for", "203.0.113.7")
+                    .body(axum::body::Body::from(
+                        json!({"username": "demo", "password": password}).to_string(),
+                    ))
+                    .unwrap();
+                send(&router, req).await.status
+            })
+        })
+        .collect();
+    let mut by_status = std::collections::BTreeMap::new();
+    for t in tasks {
+        *by_status.entry(t.await.unwrap().as_u16()).or_insert(0) += 1;
+    }
+    let gate = &app.state.passwords;
+    let limit = app.state.limits.login_failures_per_account_client;
+    // Five failures may be checked, plus the right password if it came in
+    // time (a success gives its slot back).
+    let checked = gate.checks();
+    assert!(
+        (limit as u64..=limit as u64 + 1).contains(&checked),
+        "{checked} passwords checked; answers {by_status:?}"
+    );
+    let refused = by_status.get(&401).copied().unwrap_or(0);
+    let admitted = by_status.get(&200).copied().unwrap_or(0);
+    assert_eq!(refused + admitted, checked as i64, "{by_status:?}");
+    assert!(
+        refused <= limit && refused + admitted >= limit,
+        "{by_status:?}"
+    );
+    assert_eq!(
+        by_status.values().sum::<i64>(),
+        60,
+        "every attempt answered: {by_status:?}"
+    );
+    assert!(by_status.keys().all(|s| [200, 401, 429].contains(s)));
+    // Memory: argon2id needs 19 MiB per computation and no more ran at
+    // once than the gate's permits (one per core), so the argon2 memory of
+    // a login storm is bounded by permits × 19 MiB (38 MiB on 2 cores).
+    assert!(gate.peak() <= gate.permits(), "{} at once", gate.peak());
+    assert_eq!(zhengshu_domain::password::ARGON2_MEMORY_KIB, 19 * 1024);
+}
+
+#[tokio::test]
+async fn strangers_failures_do_not_lock_the_owner_out() {
+    let app = app_with(|s| s.trust_forwarded_for = true).await;
+    zhang(&app).await;
+    for i in 0..5 {
+        let a = attempt_from(&app, &format!("198.51.100.{i}"), "demo", "Wrong-1x").await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "stranger {i}");
+    }
+    // Even the address with five failures is stopped for this account…
+    for i in 0..5 {
+        let _ = attempt_from(&app, "198.51.100.0", "demo", &format!("Wrong-{i}x")).await;
+    }
+    let a = attempt_from(&app, "198.51.100.0", "demo", PASSWORD).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{}", a.body);
+    // …but the owner, from a new address, gets in.
+    let a = attempt_from(&app, "192.0.2.44", "demo", PASSWORD).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+}
+
+#[tokio::test]
+async fn a_guesser_rotating_addresses_is_stopped_by_the_account_limit() {
+    let app = app_with(|s| s.trust_forwarded_for = true).await;
+    zhang(&app).await;
+    let per_account = app.state.limits.login_failures_per_account;
+    let per_pair = app.state.limits.login_failures_per_account_client;
+    let mut checked = 0;
+    // Each address guesses up to its own limit, then the next one takes
+    // over.
+    for n in 0..per_account {
+        let client = format!("10.{}.{}.1", n / per_pair, 0);
+        let a = attempt_from(&app, &client, "demo", &format!("Guess-{n}-x")).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "guess {n}");
+        checked += 1;
+    }
+    // Fresh addresses are refused now, the right password included.
+    for n in 0..20 {
+        let a = attempt_from(&app, &format!("172.16.{n}.9"), "demo", "Guess-more-x").await;
+        assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "fresh address {n}");
+    }
+    let a = attempt_from(&app, "192.0.2.44", "demo", PASSWORD).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.state.passwords.checks(), checked as u64);
+    // After the window the account opens again.
+    app.clock.advance(SignedDuration::from_mins(15));
+    let a = attempt_from(&app, "192.0.2.44", "demo", PASSWORD).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+}
