@@ -98,6 +98,9 @@ pub enum Error {
     /// takes no annotation.
     #[error("certificate revoked")]
     CertificateRevoked,
+    /// 413 `file_too_large`: an uploaded file over the size limit.
+    #[error("file too large")]
+    FileTooLarge,
     /// 500 `internal`: logged, answered without detail.
     #[error("internal error")]
     Internal(String),
@@ -153,6 +156,7 @@ impl Error {
             | Error::AnnotationNotWithdrawable
             | Error::CertificateRevoked => StatusCode::CONFLICT,
             Error::AnnotationExpired | Error::AnnotationWithdrawn => StatusCode::GONE,
+            Error::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -180,6 +184,7 @@ impl Error {
             Error::AnnotationWithdrawn => "annotation_withdrawn",
             Error::AnnotationNotWithdrawable => "annotation_not_withdrawable",
             Error::CertificateRevoked => "certificate_revoked",
+            Error::FileTooLarge => "file_too_large",
             Error::Internal(_) => "internal",
         }
     }
@@ -208,6 +213,7 @@ impl Error {
         "annotation_withdrawn",
         "annotation_not_withdrawable",
         "certificate_revoked",
+        "file_too_large",
         "internal",
     ];
 

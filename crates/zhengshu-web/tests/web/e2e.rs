@@ -40,7 +40,7 @@ fn chromium() -> PathBuf {
 
 /// ChromeDriver on a port it picks; killed when the test ends, however it
 /// ends.
-fn start_driver() -> (Listening, u16) {
+pub fn start_driver() -> (Listening, u16) {
     let exe = Path::new("/usr/bin/chromedriver");
     assert!(exe.exists(), "chromedriver is not installed: {INSTALL}");
     let driver = spawn_listening(
@@ -51,7 +51,7 @@ fn start_driver() -> (Listening, u16) {
     (driver, port)
 }
 
-async fn browser(port: u16, profile: &Path, mobile_width: Option<u32>) -> Client {
+pub async fn browser(port: u16, profile: &Path, mobile_width: Option<u32>) -> Client {
     browser_with(port, profile, mobile_width, None).await
 }
 
@@ -102,7 +102,7 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-async fn shot(c: &Client, name: &str) {
+pub async fn shot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("screenshot");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("write screenshot");
 }
@@ -216,11 +216,11 @@ async fn seed_new_holders_certificates(app: &App) {
         .unwrap();
 }
 
-type Serving = tokio::task::JoinHandle<std::io::Result<()>>;
+pub type Serving = tokio::task::JoinHandle<std::io::Result<()>>;
 
 /// The app on a real port: its base URL, the switch that stops it, and the
 /// task serving it.
-async fn serve(app: &App) -> (String, tokio::sync::oneshot::Sender<()>, Serving) {
+pub async fn serve(app: &App) -> (String, tokio::sync::oneshot::Sender<()>, Serving) {
     let server =
         zhengshu_web::Server::bind(SocketAddr::from(([127, 0, 0, 1], 0)), app.state.clone())
             .await
