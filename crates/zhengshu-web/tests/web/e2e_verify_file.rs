@@ -10,7 +10,7 @@ use futures_util::FutureExt;
 use zhengshu_storage::Storage;
 
 use crate::e2e::{browser, serve, shot, start_driver};
-use crate::verify::annotated;
+use crate::verify_document::annotated_now;
 
 async fn upload(c: &Client, base: &str, file: &std::path::Path) {
     c.goto(&format!("{base}/verify/document")).await.unwrap();
@@ -64,7 +64,7 @@ async fn flow(c: &Client, base: &str, dir: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_uploaded_copy_is_checked_in_chromium() {
-    let (app, id, _) = annotated().await;
+    let (app, id) = annotated_now().await;
     let pdf = app.store.annotation_document(id).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut tampered = pdf.clone();

@@ -13,7 +13,30 @@ use zhengshu_domain::{Actor, CertificateNumber, Revocation};
 use zhengshu_storage::Storage;
 
 use crate::helpers::*;
-use crate::verify::annotated;
+
+/// An app with a ready 30-day annotation of 张三's pharmacist certificate,
+/// applied and generated with the clock at the real time: the seal keys of
+/// the tests are made at the real time, and a document stating a signing
+/// time before its seal certificate existed fails `seal_validity`.
+pub async fn annotated_now() -> (App, i64) {
+    let app = documents_app().await;
+    app.clock.set(jiff::Timestamp::now());
+    zhang(&app).await;
+    let t = agreed_token(&app, "demo").await;
+    let cert = certificate_id(&app, PHARMACIST_NUMBER).await;
+    let a = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/me/certificates/{cert}/annotations"),
+        Some(&t),
+        Some(serde_json::json!({"scenario": "self_use", "days": 30})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    let id = a.json()["id"].as_i64().unwrap();
+    app.drain().await;
+    (app, id)
+}
 
 pub async fn upload(app: &App, bytes: Vec<u8>, lang: Option<&str>) -> Answer {
     let mut b = Request::builder()
@@ -47,7 +70,7 @@ fn failed(report: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn a_document_handed_out_passes_and_its_status_decides_later() {
-    let (app, id, _) = annotated().await;
+    let (app, id) = annotated_now().await;
     let pdf = app.store.annotation_document(id).await.unwrap();
 
     let a = upload(&app, pdf.clone(), None).await;
@@ -119,7 +142,7 @@ async fn a_document_handed_out_passes_and_its_status_decides_later() {
         .revoke_certificate(
             &CertificateNumber::parse(PHARMACIST_NUMBER).unwrap(),
             &Revocation {
-                at: "2026-11-21T02:00:00Z".parse().unwrap(),
+                at: app.clock.now_ts(),
                 reason: "证书信息有误".into(),
             },
             &Actor::Cli("test".into()),
@@ -173,7 +196,7 @@ pub fn multipart(csrf: &str, file: &[u8]) -> (String, Vec<u8>) {
 
 #[tokio::test]
 async fn the_page_shows_the_report_with_failed_checks_highlighted() {
-    let (app, id, _) = annotated().await;
+    let (app, id) = annotated_now().await;
     let pdf = app.store.annotation_document(id).await.unwrap();
     let mut browser = Browser::new();
     let page = browser.get(&app, "/verify/document").await;
