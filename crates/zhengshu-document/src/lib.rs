@@ -7,7 +7,9 @@
 //! update: the ministry's seal first for certificates issued since
 //! 2021-12-17, then the issuing body's. It also owns the seal PKI: a
 //! platform root CA and one seal certificate per seal, made here or
-//! imported from PEM files.
+//! imported from PEM files. The checker of such files is `zhengshu-check`,
+//! re-exported here as [`check`], with the root it trusts from
+//! [`Pki::trust`].
 //!
 //! Rendering is deterministic: the same input, keys and signing time give
 //! the same bytes (ECDSA signatures use RFC 6979 nonces).
@@ -29,6 +31,7 @@ mod seal;
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::{Offset, TimeZone};
+pub use zhengshu_check as check;
 
 pub use fonts::Fonts;
 pub use input::{AnnotationBlock, DEFAULT_TITLE, DocumentInput, MINISTRY_SEAL_SINCE};

@@ -265,6 +265,11 @@ impl Pki {
             .expect("a parsed certificate encodes")
     }
 
+    /// The platform root as the document checker trusts it.
+    pub fn trust(&self) -> zhengshu_check::Trust {
+        zhengshu_check::Trust::of(vec![self.ca.clone()])
+    }
+
     /// The seal kept under `code` (a body code or [`MINISTRY_CODE`]).
     pub fn seal(&self, code: &str) -> Result<&SealKey, DocumentError> {
         self.seals

@@ -14,14 +14,11 @@ use crate::draw::{Pen, circle, fill, star, stroke};
 /// Seal red (朱红).
 const RED: (u8, u8, u8) = (222, 32, 32);
 
-/// The name of the ministry's seal.
-pub const MINISTRY_SEAL_NAME: &str = "人力资源和社会保障部专业技术人员职业资格证书专用章";
+pub use zhengshu_check::{BODY_SEAL_PURPOSE, MINISTRY_SEAL_NAME};
 /// What the ministry's seal shows along its arc; the rest of the name
 /// (专用章) is its purpose line.
 const MINISTRY_ARC: &str = "人力资源和社会保障部专业技术人员职业资格证书";
 const MINISTRY_PURPOSE: &str = "专用章";
-/// Purpose line of an issuing body's seal.
-pub const BODY_SEAL_PURPOSE: &str = "证书专用章";
 
 /// Which seal to draw or apply.
 #[derive(Clone, Debug, PartialEq, Eq)]

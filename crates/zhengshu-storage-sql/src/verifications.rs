@@ -1,5 +1,6 @@
-//! Public verification (证书查验): finding an annotation by its 查验码 with
-//! its certificate and document hash, and the record of verifications,
+//! Public verification (证书查验): finding an annotation by its 查验码, or
+//! by the SHA-256 of its issued document, with its certificate and document
+//! hash, and the record of verifications,
 //! written in batches (one multi-row `INSERT` per chunk, one transaction
 //! per batch) so that recording stays off the verifier's path.
 
@@ -75,13 +76,24 @@ where
     for<'v> Option<i64>: sqlx::Encode<'v, D::Db>,
 {
     pub(crate) async fn by_code(&self, code: &VerificationCode) -> Result<VerifiableAnnotation> {
+        self.annotation_where("a.verification_code = $1", code.as_str())
+            .await
+    }
+
+    pub(crate) async fn by_document_sha256(&self, sha256: &str) -> Result<VerifiableAnnotation> {
+        self.annotation_where("d.sha256 = $1", sha256).await
+    }
+
+    /// The one annotation matching `condition` (on `a`, the annotation, or
+    /// `d`, its document) with `value` bound as `$1`.
+    async fn annotation_where(&self, condition: &str, value: &str) -> Result<VerifiableAnnotation> {
         let mut conn = self.pool.acquire().await.map_err(map_err::<D>)?;
         let found = sqlx::query_as::<_, CodeRow>(AssertSqlSafe(format!(
             "SELECT {ANNOTATION_COLUMNS}, d.sha256 FROM annotations a \
              LEFT JOIN annotation_documents d ON d.annotation_id = a.id \
-             WHERE a.verification_code = $1"
+             WHERE {condition} ORDER BY a.id LIMIT 1"
         )))
-        .bind(code.as_str())
+        .bind(value)
         .fetch_one(&mut *conn)
         .await
         .map_err(map_err::<D>)?;

@@ -1,4 +1,5 @@
-//! The portal's style sheet and its one script, embedded in the binary.
+//! The portal's style sheet and its scripts (the rare-character picker, the
+//! drop zone of the file check), embedded in the binary.
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -9,6 +10,7 @@ use crate::state::AppState;
 
 const CSS: &str = include_str!("../assets/portal.css");
 const PICKER_JS: &str = include_str!("../assets/picker.js");
+const VERIFY_FILE_JS: &str = include_str!("../assets/verify-file.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -19,6 +21,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/assets/picker.js",
             get(|| serve(PICKER_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/assets/verify-file.js",
+            get(|| serve(VERIFY_FILE_JS, "text/javascript; charset=utf-8")),
         )
 }
 

@@ -101,6 +101,9 @@ pub enum Error {
     /// takes no annotation.
     #[error("certificate revoked")]
     CertificateRevoked,
+    /// 413 `file_too_large`: an uploaded file over the size limit.
+    #[error("file too large")]
+    FileTooLarge,
     /// 500 `internal`: logged, answered without detail.
     #[error("internal error")]
     Internal(String),
@@ -157,6 +160,7 @@ impl Error {
             | Error::AnnotationNotWithdrawable
             | Error::CertificateRevoked => StatusCode::CONFLICT,
             Error::AnnotationExpired | Error::AnnotationWithdrawn => StatusCode::GONE,
+            Error::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -185,6 +189,7 @@ impl Error {
             Error::AnnotationWithdrawn => "annotation_withdrawn",
             Error::AnnotationNotWithdrawable => "annotation_not_withdrawable",
             Error::CertificateRevoked => "certificate_revoked",
+            Error::FileTooLarge => "file_too_large",
             Error::Internal(_) => "internal",
         }
     }
@@ -214,6 +219,7 @@ impl Error {
         "annotation_withdrawn",
         "annotation_not_withdrawable",
         "certificate_revoked",
+        "file_too_large",
         "internal",
     ];
 

@@ -50,9 +50,12 @@ use axum::response::Response;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+pub use api::DocumentReport;
 pub use fonts::RareFonts;
+pub use i18n::Lang;
 pub use ratelimit::VerifyLimits;
 pub use recorder::Recorder;
+pub use services::document_check::{check_title, reason_text};
 pub use state::{AppState, Limits};
 
 /// Headers every answer carries: no framing, no sniffing, no inline

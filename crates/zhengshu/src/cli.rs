@@ -13,6 +13,7 @@ use crate::document::{KeysCommand, RenderArgs};
 use crate::import::ImportArgs;
 use crate::serve::{ServeArgs, WorkerArgs};
 use crate::storage::open_storage;
+use crate::verify::VerifyArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,6 +61,8 @@ pub enum Command {
     },
     /// Render the signed PDF of a certificate
     Render(RenderArgs),
+    /// Verify an e-certificate file: each check, offline or with --online
+    Verify(VerifyArgs),
     /// Generate annotation documents only (scale-out: several processes
     /// share one PostgreSQL database)
     Worker(WorkerArgs),
@@ -110,6 +113,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), Failure> {
         Command::Keys { command } => crate::document::keys_command(&config, command).await,
         Command::Render(args) => crate::document::render_command(&config, args).await,
         Command::Worker(args) => crate::serve::worker_command(config, args).await,
+        Command::Verify(args) => crate::verify::run(&config, args).await,
     }
 }
 

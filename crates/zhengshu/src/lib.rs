@@ -2,13 +2,15 @@
 //! arguments, builds the typed configuration (defaults → `zhengshu.toml` →
 //! `ZHENGSHU_*` environment → flags), opens the storage backend the
 //! database URL names, and runs one subcommand. Exit codes: 0 success,
-//! 1 input rejected, 2 usage, configuration or environment error.
+//! 1 input rejected, 2 usage, configuration or environment error, 3 a
+//! verification that could not be completed (`verify` offline).
 //!
 //! Each module uses only those after it: `cli` (arguments, dispatch) →
-//! `serve` (also `worker`) → `import` → `document` (`keys`, `render`, and
-//! the renderer `serve` uses) → `storage` (opens the database) → `secrets`
-//! → `config` (which receives the flags as plain [`config::Overrides`]);
-//! `files` (the data directory kept private) is used by `storage`.
+//! `serve` (also `worker`) → `import` → `verify` → `document` (`keys`,
+//! `render`, and the renderer `serve` uses) → `storage` (opens the
+//! database) → `secrets` → `config` (which receives the flags as plain
+//! [`config::Overrides`]); `files` (the data directory kept private) is
+//! used by `storage`.
 //! [`Failure`] lives here and is used by all.
 #![forbid(unsafe_code)]
 
@@ -20,6 +22,7 @@ mod import;
 mod secrets;
 mod serve;
 mod storage;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -36,6 +39,8 @@ pub enum Failure {
     Rejected,
     /// 2: usage, configuration or environment; the message says what to do.
     Setup(anyhow::Error),
+    /// 3: a verification that could not be completed (offline status).
+    Indeterminate,
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
@@ -67,6 +72,7 @@ pub fn main() -> ExitCode {
     match runtime.block_on(cli::run(cli, config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Rejected) => ExitCode::from(1),
+        Err(Failure::Indeterminate) => ExitCode::from(3),
         Err(Failure::Setup(e)) => {
             eprintln!("zhengshu: {e:#}");
             ExitCode::from(2)

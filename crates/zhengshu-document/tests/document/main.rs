@@ -3,6 +3,8 @@
 //! `tests/setup.sh` once to install them; a missing tool fails the test
 //! that needs it, with the command to fix it.
 
+mod check;
+mod check_fuzz;
 mod keys;
 mod renderer;
 mod signatures;

@@ -19,12 +19,14 @@ mod openapi;
 mod rarechars;
 mod scope;
 mod verify;
+mod verify_document;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
 
 pub use error::{ApiError, ErrorBody, respond};
 pub use extract::{ApiHolder, ApiId, ApiJson, ApiSignedIn};
+pub use verify_document::DocumentReport;
 
 use crate::state::AppState;
 
@@ -69,6 +71,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/scope", get(scope::scope))
         .route("/api/v1/verify", post(verify::by_number))
         .route("/api/v1/verify/batch", post(verify::batch))
+        .route(
+            "/api/v1/verify/document",
+            post(verify_document::verify_document),
+        )
         .route("/api/v1/verify/{code}", get(verify::by_code))
         .layer(axum::middleware::from_fn(error::render))
 }

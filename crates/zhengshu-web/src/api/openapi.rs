@@ -35,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         super::verify::by_code,
         super::verify::by_number,
         super::verify::batch,
+        super::verify_document::verify_document,
     ),
     components(schemas(super::ErrorBody)),
     modifiers(&BearerAuth),

@@ -17,6 +17,7 @@ mod rarechars;
 mod scope;
 mod terms;
 mod verify;
+mod verify_document;
 
 use askama::Template;
 use axum::Router;
@@ -47,6 +48,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(rarechars::router())
         .merge(scope::router())
         .merge(verify::router())
+        .merge(verify_document::router())
         .merge(fonts::router())
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn_with_state(

@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod annotations;
 pub mod certificates;
+pub mod document_check;
 pub mod rarechars;
 pub mod scope;
 pub mod sessions;

@@ -32,6 +32,7 @@ async fn the_openapi_document_describes_every_route() {
         ("get", "/api/v1/verify/{code}"),
         ("post", "/api/v1/verify"),
         ("post", "/api/v1/verify/batch"),
+        ("post", "/api/v1/verify/document"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     assert_eq!(
