@@ -26,7 +26,10 @@ duration=${DURATION:-20}
 server=${ZHENGSHU_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 need_packages wrk:wrk sqlite3:sqlite3 postgresql-client:psql
 
-cargo build --release -q -p zhengshu --bin zhengshu -p zhengshu-import --example gen-csv
+# Two invocations: the generator's dev-dependencies (and their features)
+# stay out of the server binary.
+cargo build --release -q -p zhengshu --bin zhengshu
+cargo build --release -q -p zhengshu-import --example gen-csv
 target=${CARGO_TARGET_DIR:-target}
 bin=$target/release/zhengshu
 work=$(mktemp -d)

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use jiff::Timestamp;
 use zhengshu_document::{Fonts, Issue, Pki, RenderSettings, Renderer};
-use zhengshu_domain::CertificateNumber;
+use zhengshu_domain::{CertificateNumber, VerificationCode};
 use zhengshu_storage::annotations::sha256_hex;
 use zhengshu_storage::{IssuedDocument, Storage, StorageError};
 
@@ -181,7 +181,11 @@ pub async fn render_command(config: &Config, args: RenderArgs) -> Result<(), Fai
     let signing_time = args.signed_at.unwrap_or_else(Timestamp::now);
     // A certificate's own document is recorded under a fresh 查验码, so
     // that its QR code leads to a verify page of the certificate.
-    let plain_code = zhengshu_web::services::annotations::fresh_code();
+    let plain_code = {
+        let mut bytes = [0u8; VerificationCode::LEN];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        VerificationCode::from_random(bytes)
+    };
     let issue = match &block {
         Some(b) => Issue::Annotated(b),
         None => Issue::Plain {
