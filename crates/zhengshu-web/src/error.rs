@@ -191,7 +191,7 @@ impl Error {
 
     /// Every code, for the catalogue tests.
     #[cfg(test)]
-    pub const CODES: [&'static str; 22] = [
+    pub const CODES: [&'static str; 23] = [
         "bad_request",
         "invalid_query",
         "unauthenticated",
