@@ -559,10 +559,6 @@ where
         self.by_code(code).await
     }
 
-    async fn annotation_by_document_sha256(&self, sha256: &str) -> Result<VerifiableAnnotation> {
-        self.by_document_sha256(sha256).await
-    }
-
     async fn record_verifications(&self, batch: &[NewVerification]) -> Result<()> {
         self.record(batch).await
     }

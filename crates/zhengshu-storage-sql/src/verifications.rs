@@ -80,10 +80,6 @@ where
             .await
     }
 
-    pub(crate) async fn by_document_sha256(&self, sha256: &str) -> Result<VerifiableAnnotation> {
-        self.annotation_where("d.sha256 = $1", sha256).await
-    }
-
     /// The one annotation matching `condition` (on `a`, the annotation, or
     /// `d`, its document) with `value` bound as `$1`.
     async fn annotation_where(&self, condition: &str, value: &str) -> Result<VerifiableAnnotation> {

@@ -62,7 +62,6 @@ macro_rules! story_tests {
             failed_attempts_wait_then_give_up,
             only_a_ready_valid_annotation_is_withdrawn,
             verification_codes_find_their_annotation,
-            issued_documents_are_found_by_their_sha256,
             verifications_round_trip_counted_newest_first,
             five_hundred_verifications_are_written_at_once,
             verifiers_are_kept_only_as_keyed_hashes,

@@ -338,29 +338,3 @@ pub async fn number_and_name_answer_a_wrong_name_like_an_unknown_number(s: &dyn 
         Outcome::NotFound
     );
 }
-
-pub async fn issued_documents_are_found_by_their_sha256(s: &dyn Storage) {
-    let (cert, holder) = seed_annotatable(s).await;
-    let (a, content) = ready_annotation(s, cert, holder, &code(7)).await;
-    let found = s
-        .annotation_by_document_sha256(&sha256_hex(&content))
-        .await
-        .unwrap();
-    assert_eq!(found.annotation, a);
-    assert_eq!(found.certificate.id, cert);
-    assert_eq!(found.document_sha256, Some(sha256_hex(&content)));
-    // Another document (one edited byte), an upper-case or malformed hash:
-    // not found.
-    let mut edited = content.clone();
-    edited[0] ^= 1;
-    for sha in [
-        sha256_hex(&edited),
-        sha256_hex(&content).to_uppercase(),
-        "' OR 1=1 --".to_string(),
-    ] {
-        assert!(matches!(
-            s.annotation_by_document_sha256(&sha).await,
-            Err(StorageError::NotFound)
-        ));
-    }
-}

@@ -303,11 +303,6 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// once); `NotFound` for an unknown code. What the verifier is told is
     /// the domain's ([`zhengshu_domain::Outcome::of_annotation`]).
     async fn annotation_by_code(&self, code: &VerificationCode) -> Result<VerifiableAnnotation>;
-    /// The annotation whose issued document has SHA-256 `sha256` (lower-case
-    /// hex), with its certificate, read afresh; `NotFound` when no annotated
-    /// document with that hash was handed out. What an uploaded file is
-    /// checked against.
-    async fn annotation_by_document_sha256(&self, sha256: &str) -> Result<VerifiableAnnotation>;
     /// Records a batch of verifications in one transaction: all or none.
     async fn record_verifications(&self, batch: &[NewVerification]) -> Result<()>;
     /// How often annotation `annotation_id` was verified, and the `newest`
