@@ -41,8 +41,8 @@ pub use id::{IdDocument, IdError, IdNumber, IdType, resident_check_digit};
 pub use name::{HolderName, NameError};
 pub use password::{Password, PasswordError, verify_password};
 pub use reference::{BodyCode, IssuingBody, QualificationCode, QualificationType};
-pub use staff::{Role, Staff};
 pub use scope::{BodyScope, IssueYears, QualificationScope, Years, verification_scope};
+pub use staff::{Role, Staff};
 pub use verification::{Channel, MalformedCode, Outcome, Verdict, VerificationCode, names_match};
 
 /// A calendar day (China Standard Time where it comes from a timestamp).

@@ -79,7 +79,9 @@ impl Staff {
     /// non-operator roles; the operator for admins of any body.
     pub fn manages(&self, body: Option<&str>, role: Role) -> bool {
         match self.role {
-            Role::Admin => role != Role::Operator && body.is_some() && self.sees_body(body.unwrap_or("")),
+            Role::Admin => {
+                role != Role::Operator && body.is_some() && self.sees_body(body.unwrap_or(""))
+            }
             Role::Operator => role == Role::Admin && body.is_some(),
             Role::Officer | Role::Auditor => false,
         }

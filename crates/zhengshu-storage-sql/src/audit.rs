@@ -40,12 +40,11 @@ where
     for<'v> Vec<u8>: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
     for<'v> Option<String>: sqlx::Encode<'v, D::Db>,
 {
-    let (seq, prev): (i64, Vec<u8>) = sqlx::query_as(
-        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(map_err::<D>)?;
+    let (seq, prev): (i64, Vec<u8>) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(map_err::<D>)?;
     let actor = event.actor.label();
     let c = &event.context;
     let hash = chain_hash(&ChainFields {
@@ -143,14 +142,16 @@ where
             e.seq = seq;
             e.prev_hash = prev;
             e.hash = chain_hash(&e.chain_fields());
-            sqlx::query("UPDATE audit_events SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4")
-                .bind(seq)
-                .bind(e.prev_hash.clone())
-                .bind(e.hash.clone())
-                .bind(e.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err::<D>)?;
+            sqlx::query(
+                "UPDATE audit_events SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4",
+            )
+            .bind(seq)
+            .bind(e.prev_hash.clone())
+            .bind(e.hash.clone())
+            .bind(e.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err::<D>)?;
             prev = e.hash;
         }
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
@@ -266,5 +267,74 @@ where
             .map(AuditEvent::try_from)
             .collect::<Result<Vec<_>>>()?;
         Ok((events, total))
+    }
+}
+
+/// What a test does to the audit log behind the chain's back, as someone
+/// with write access to the database could.
+#[derive(Debug, Clone, Copy)]
+pub enum Tamper {
+    /// Rewrites the `after` of event `seq`.
+    Edit(i64),
+    /// Deletes event `seq`.
+    Delete(i64),
+    /// Deletes the newest `n` events and winds the head row back to match.
+    CutNewest(i64),
+}
+
+impl<D: Dialect> SqlStore<D>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = D::Db>,
+    <D::Db as Database>::Arguments: sqlx::IntoArguments<D::Db>,
+    usize: sqlx::ColumnIndex<<D::Db as Database>::Row>,
+    for<'v> i64: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> Vec<u8>: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+{
+    /// Tampers with the audit log (tests of `zhengshu audit verify`).
+    pub async fn tamper_audit(&self, t: Tamper) -> Result<()> {
+        let mut conn = self.pool.acquire().await.map_err(map_err::<D>)?;
+        match t {
+            Tamper::Edit(seq) => {
+                sqlx::query(
+                    "UPDATE audit_events SET after_json = '{\"edited\":true}' WHERE seq = $1",
+                )
+                .bind(seq)
+                .execute(&mut *conn)
+                .await
+                .map_err(map_err::<D>)?;
+            }
+            Tamper::Delete(seq) => {
+                sqlx::query("DELETE FROM audit_events WHERE seq = $1")
+                    .bind(seq)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err::<D>)?;
+            }
+            Tamper::CutNewest(n) => {
+                let (count,): (i64,) = sqlx::query_as("SELECT seq FROM audit_head WHERE id = 1")
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(map_err::<D>)?;
+                let keep = count - n;
+                sqlx::query("DELETE FROM audit_events WHERE seq > $1")
+                    .bind(keep)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err::<D>)?;
+                let (hash,): (Vec<u8>,) =
+                    sqlx::query_as("SELECT hash FROM audit_events WHERE seq = $1")
+                        .bind(keep)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(map_err::<D>)?;
+                sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                    .bind(keep)
+                    .bind(hash)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err::<D>)?;
+            }
+        }
+        Ok(())
     }
 }

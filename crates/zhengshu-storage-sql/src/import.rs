@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Database, Transaction};
-use zhengshu_domain::{Actor, NewAuditEvent, NewCertificate};
 use std::sync::Arc;
+use zhengshu_domain::{Actor, NewAuditEvent, NewCertificate};
 
 use zhengshu_storage::{AuditHeadSink, IdVault, ImportTx, Result, RowOutcome, update_event};
 

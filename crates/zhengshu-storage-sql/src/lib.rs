@@ -17,8 +17,8 @@
 mod annotations;
 mod audit;
 mod import;
-mod staff;
 pub mod rows;
+mod staff;
 mod store;
 mod verifications;
 
@@ -32,6 +32,7 @@ use zhengshu_storage::{AuditHeadSink, Conflict, IdVault, Result, StorageError};
 
 pub use import::SqlImport;
 
+pub use audit::Tamper;
 pub(crate) use audit::{Appended, insert_audit};
 
 /// An engine's connection, as its transactions and executors see it.

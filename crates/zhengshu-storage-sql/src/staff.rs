@@ -7,7 +7,9 @@
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Database};
 use zhengshu_domain::{Actor, NewAuditEvent, Staff};
-use zhengshu_storage::{Enrolment, NewStaff, NewStaffSession, Result, StaffSessionRecord, StorageError};
+use zhengshu_storage::{
+    Enrolment, NewStaff, NewStaffSession, Result, StaffSessionRecord, StorageError,
+};
 
 use crate::rows::{STAFF_COLUMNS, STAFF_SESSION_COLUMNS, StaffRow, StaffSessionRow, ms};
 use crate::{Conn, Dialect, SqlStore, insert_audit, map_err};
@@ -209,11 +211,13 @@ where
             return Err(StorageError::NotFound);
         }
         for table in ["staff_recovery_codes", "staff_sessions"] {
-            sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE staff_id = $1")))
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err::<D>)?;
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE staff_id = $1"
+            )))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err::<D>)?;
         }
         let appended = insert_audit::<D>(&mut tx, event, at).await?;
         tx.commit().await.map_err(map_err::<D>)?;
@@ -221,7 +225,11 @@ where
         Ok(())
     }
 
-    pub(crate) async fn open_staff_session(&self, s: &NewStaffSession, at: Timestamp) -> Result<()> {
+    pub(crate) async fn open_staff_session(
+        &self,
+        s: &NewStaffSession,
+        at: Timestamp,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO staff_sessions (token_hash, staff_id, created_at_ms, last_seen_ms, \
              expires_at_ms) VALUES ($1, $2, $3, $3, $4)",

@@ -7,13 +7,14 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::{AssertSqlSafe, Database};
 use zhengshu_domain::{
-    Actor, Annotation, AnnotationPolicy, AuditEvent, AuditHead, Staff, Certificate, CertificateNumber, Day, Holder,
-    HolderName, IdDocument, IssueYears, IssuingBody, NewAnnotation, NewAuditEvent,
-    QualificationType, Revocation, TermsVersion, Username, VerificationCode,
+    Actor, Annotation, AnnotationPolicy, AuditEvent, AuditHead, Certificate, CertificateNumber,
+    Day, Holder, HolderName, IdDocument, IssueYears, IssuingBody, NewAnnotation, NewAuditEvent,
+    QualificationType, Revocation, Staff, TermsVersion, Username, VerificationCode,
 };
 use zhengshu_storage::{
-    AuditFilter, Conflict, Enrolment, Generated, ImportTx, NewStaff, NewStaffSession, StaffSessionRecord, Job, LoginFailures, NewHolder, NewSession, NewVerification,
-    Result, Retry, SessionRecord, Storage, StorageError, VerifiableAnnotation, VerificationLog,
+    AuditFilter, Conflict, Enrolment, Generated, ImportTx, Job, LoginFailures, NewHolder,
+    NewSession, NewStaff, NewStaffSession, NewVerification, Result, Retry, SessionRecord,
+    StaffSessionRecord, Storage, StorageError, VerifiableAnnotation, VerificationLog,
 };
 
 use crate::rows::{

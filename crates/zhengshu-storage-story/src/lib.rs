@@ -272,7 +272,7 @@ pub async fn rolled_back_import_leaves_nothing(s: &dyn Storage) {
     tx.write(&rows, true, at(T0)).await.unwrap();
     tx.audit(
         &NewAuditEvent {
-        context: Default::default(),
+            context: Default::default(),
             actor: Actor::System,
             action: "import".into(),
             subject: "body:pharmacist_center".into(),
@@ -413,7 +413,7 @@ pub async fn audit_log_filters_newest_first(s: &dyn Storage) {
     seed_reference(s).await;
     for (i, subject) in ["a:1", "b:2", "a:1"].iter().enumerate() {
         let e = NewAuditEvent {
-        context: Default::default(),
+            context: Default::default(),
             actor: Actor::Holder(7),
             action: format!("act{i}"),
             subject: (*subject).into(),

@@ -2,9 +2,7 @@
 //! and of the audit chain: appended one at a time however many writers
 //! append at once, verifiable from the first event to the head.
 
-use zhengshu_domain::{
-    Actor, AuditContext, BodyCode, ChainCheck, NewAuditEvent, Role, Username,
-};
+use zhengshu_domain::{Actor, AuditContext, BodyCode, ChainCheck, NewAuditEvent, Role, Username};
 use zhengshu_storage::{
     AuditFilter, Conflict, Enrolment, NewStaff, NewStaffSession, Storage, StorageError,
 };
@@ -36,7 +34,9 @@ pub async fn verify_whole_chain(s: &dyn Storage) -> zhengshu_domain::AuditHead {
             break;
         }
         for e in &page {
-            check.push(e).unwrap_or_else(|b| panic!("chain broken: {b}"));
+            check
+                .push(e)
+                .unwrap_or_else(|b| panic!("chain broken: {b}"));
             after = e.seq;
         }
     }
@@ -48,10 +48,8 @@ pub async fn forty_simultaneous_appends_make_one_chain(s: &dyn Storage) {
     let events: Vec<_> = (0..40)
         .map(|i| event(Some("pharmacist_center"), &format!("x:{i}")))
         .collect();
-    let results = futures_util::future::join_all(
-        events.iter().map(|e| s.record_audit(e, at(T0))),
-    )
-    .await;
+    let results =
+        futures_util::future::join_all(events.iter().map(|e| s.record_audit(e, at(T0)))).await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     let head = verify_whole_chain(s).await;
     assert_eq!(head, s.audit_head().await.unwrap());
@@ -86,7 +84,10 @@ pub async fn audit_pages_filter_by_body_and_sort(s: &dyn Storage) {
     assert_eq!(total, 5);
     assert_eq!(page.len(), 2);
     assert_eq!(page[0].subject, "a:4");
-    assert!(page.iter().all(|e| e.body.as_deref() == Some("pharmacist_center")));
+    assert!(
+        page.iter()
+            .all(|e| e.body.as_deref() == Some("pharmacist_center"))
+    );
     f.ascending = true;
     f.offset = 4;
     let (page, _) = s.audit_page(&f).await.unwrap();
@@ -109,7 +110,11 @@ pub async fn staff_enrol_once_and_use_each_code_once(s: &dyn Storage) {
         enrolment_expires: at("2024-05-02T08:00:00Z"),
     };
     let created = s
-        .create_staff(&new, &event(Some("pharmacist_center"), "staff:admin_a"), at(T0))
+        .create_staff(
+            &new,
+            &event(Some("pharmacist_center"), "staff:admin_a"),
+            at(T0),
+        )
         .await
         .unwrap();
     assert!(!created.enrolled());
@@ -118,7 +123,8 @@ pub async fn staff_enrol_once_and_use_each_code_once(s: &dyn Storage) {
         ..new.clone()
     };
     assert!(matches!(
-        s.create_staff(&again, &event(None, "staff:admin_a"), at(T0)).await,
+        s.create_staff(&again, &event(None, "staff:admin_a"), at(T0))
+            .await,
         Err(StorageError::Conflict(Conflict::Username))
     ));
     let operator = NewStaff {
@@ -131,13 +137,17 @@ pub async fn staff_enrol_once_and_use_each_code_once(s: &dyn Storage) {
     s.create_staff(&operator, &event(None, "staff:operator1"), at(T0))
         .await
         .unwrap();
-    assert_eq!(s.staff_list(Some("pharmacist_center")).await.unwrap().len(), 1);
+    assert_eq!(
+        s.staff_list(Some("pharmacist_center")).await.unwrap().len(),
+        1
+    );
     assert_eq!(s.staff_list(None).await.unwrap().len(), 2);
 
     let found = s.staff_by_enrolment(&[1; 32], at(T0)).await.unwrap();
     assert_eq!(found.id, created.id);
     assert!(matches!(
-        s.staff_by_enrolment(&[1; 32], at("2024-05-03T00:00:00Z")).await,
+        s.staff_by_enrolment(&[1; 32], at("2024-05-03T00:00:00Z"))
+            .await,
         Err(StorageError::NotFound)
     ));
     let enrolment = Enrolment {
@@ -150,7 +160,8 @@ pub async fn staff_enrol_once_and_use_each_code_once(s: &dyn Storage) {
         .await
         .unwrap();
     assert!(matches!(
-        s.enrol_staff(created.id, &[1; 32], &enrolment, at(T0)).await,
+        s.enrol_staff(created.id, &[1; 32], &enrolment, at(T0))
+            .await,
         Err(StorageError::NotFound)
     ));
     let enrolled = s.staff(created.id).await.unwrap();
@@ -159,9 +170,21 @@ pub async fn staff_enrol_once_and_use_each_code_once(s: &dyn Storage) {
     assert!(!s.use_totp_step(created.id, 100).await.unwrap());
     assert!(s.use_totp_step(created.id, 101).await.unwrap());
     assert!(!s.use_totp_step(created.id, 101).await.unwrap());
-    assert!(s.use_recovery_code(created.id, &[4; 32], at(T0)).await.unwrap());
-    assert!(!s.use_recovery_code(created.id, &[4; 32], at(T0)).await.unwrap());
-    assert!(!s.use_recovery_code(created.id, &[9; 32], at(T0)).await.unwrap());
+    assert!(
+        s.use_recovery_code(created.id, &[4; 32], at(T0))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.use_recovery_code(created.id, &[4; 32], at(T0))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.use_recovery_code(created.id, &[9; 32], at(T0))
+            .await
+            .unwrap()
+    );
 
     let session = NewStaffSession {
         token_hash: vec![6; 32],
@@ -173,7 +196,11 @@ pub async fn staff_enrol_once_and_use_each_code_once(s: &dyn Storage) {
         s.staff_session(&[6; 32], at(T0)).await.unwrap().staff_id,
         created.id
     );
-    assert!(s.staff_session(&[6; 32], at("2024-05-01T08:15:00Z")).await.is_err());
+    assert!(
+        s.staff_session(&[6; 32], at("2024-05-01T08:15:00Z"))
+            .await
+            .is_err()
+    );
     s.reset_staff(
         created.id,
         &[7; 32],

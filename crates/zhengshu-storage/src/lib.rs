@@ -18,14 +18,16 @@ pub mod verifications;
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use zhengshu_domain::{
-    Actor, Annotation, AnnotationPolicy, AuditEvent, AuditHead, Staff, Certificate, CertificateNumber, Holder,
-    HolderName, IdDocument, IssueYears, IssuingBody, NewAnnotation, NewAuditEvent, NewCertificate,
-    QualificationType, Revocation, TermsVersion, Username, VerificationCode,
+    Actor, Annotation, AnnotationPolicy, AuditEvent, AuditHead, Certificate, CertificateNumber,
+    Holder, HolderName, IdDocument, IssueYears, IssuingBody, NewAnnotation, NewAuditEvent,
+    NewCertificate, QualificationType, Revocation, Staff, TermsVersion, Username, VerificationCode,
 };
 
 pub use annotations::{Generated, Job, Retry};
 pub use error::{Conflict, StorageError};
-pub use staff::{AuditFilter, AuditHeadSink, Enrolment, NewStaff, NewStaffSession, StaffSessionRecord};
+pub use staff::{
+    AuditFilter, AuditHeadSink, Enrolment, NewStaff, NewStaffSession, StaffSessionRecord,
+};
 pub use vault::{IdVault, SealedId, VaultKeys};
 pub use verifications::{
     NewVerification, VerifiableAnnotation, Verification, VerificationLog, VerifierHash, VerifierKey,

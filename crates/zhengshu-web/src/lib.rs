@@ -51,6 +51,7 @@ use tower_http::trace::TraceLayer;
 pub use fonts::RareFonts;
 pub use ratelimit::VerifyLimits;
 pub use recorder::Recorder;
+pub use services::staff::invite as invite_staff;
 pub use state::{AppState, Limits};
 
 /// Headers every answer carries: no framing, no sniffing, no inline

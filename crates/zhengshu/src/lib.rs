@@ -5,12 +5,13 @@
 //! 1 input rejected, 2 usage, configuration or environment error.
 //!
 //! Each module uses only those after it: `cli` (arguments, dispatch) →
-//! `serve` (also `worker`) → `import` → `document` (`keys`, `render`, and
+//! `accounts` (`staff`, `operator`, `audit verify`) → `serve` (also `worker`) → `import` → `document` (`keys`, `render`, and
 //! the renderer `serve` uses) → `storage` (opens the database) → `secrets`
 //! → `config` (which receives the flags as plain [`config::Overrides`]).
 //! [`Failure`] lives here and is used by all.
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod cli;
 pub mod config;
 mod document;

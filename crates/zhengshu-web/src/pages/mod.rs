@@ -10,6 +10,7 @@
 mod annotations;
 mod auth;
 mod certificates;
+mod console;
 mod error;
 mod extract;
 mod fonts;
@@ -48,6 +49,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(scope::router())
         .merge(verify::router())
         .merge(fonts::router())
+        .merge(console::router())
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -126,7 +126,7 @@ pub async fn register(state: &AppState, r: &Registration) -> Result<i64, Error> 
         .storage
         .record_audit(
             &NewAuditEvent {
-        context: Default::default(),
+                context: Default::default(),
                 actor: zhengshu_domain::Actor::Holder(id),
                 action: "holder.register".into(),
                 subject: format!("holder:{id}"),
@@ -158,7 +158,7 @@ fn throttle_keys(state: &AppState, username: &str, client: &str) -> (String, Str
 
 /// 429 with the time to wait when either key has had too many failures
 /// within the window.
-async fn check_throttle(
+pub(crate) async fn check_throttle(
     state: &AppState,
     now: Timestamp,
     keys: &[(&str, i64)],

@@ -17,6 +17,7 @@ pub mod certificates;
 pub mod rarechars;
 pub mod scope;
 pub mod sessions;
+pub mod staff;
 pub mod terms;
 pub mod verification;
 

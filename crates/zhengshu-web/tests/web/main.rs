@@ -7,6 +7,7 @@ mod access;
 mod annotations;
 mod api;
 mod certificates;
+mod console;
 mod csrf;
 mod e2e;
 mod fonts;
