@@ -54,6 +54,8 @@ pub fn event(
 /// Creates an account awaiting enrolment; answers it and the enrolment
 /// path (`/console/enrol/TOKEN`). `by` and `by_role` say who invites, for
 /// the audit log; whether they may is the caller's check.
+// Who invites whom, into which body, from where: each is its own input.
+#[allow(clippy::too_many_arguments)]
 pub async fn invite(
     storage: &dyn Storage,
     now: Timestamp,
