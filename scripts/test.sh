@@ -15,7 +15,7 @@ banner() { printf '\n==== %s ====\n' "$*"; }
 banner "packages"
 need_packages \
   poppler-utils:pdfsig qpdf:qpdf libnss3-tools:certutil time:/usr/bin/time zbar-tools:zbarimg \
-  chromium:chromium chromium-driver:chromedriver postgresql-client:psql \
+  chromium:chromium chromium-driver:chromedriver postgresql-client:psql oathtool:oathtool \
   fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc \
   fonts-hanazono:/usr/share/fonts/truetype/hanazono/HanaMinB.ttf \
   fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \

@@ -20,6 +20,7 @@ pub mod name;
 pub mod password;
 pub mod reference;
 pub mod scope;
+pub mod staff;
 pub mod verification;
 
 pub use annotation::{
@@ -27,7 +28,10 @@ pub use annotation::{
     ValidityDays,
 };
 pub use applied::{Annotation, NewAnnotation};
-pub use audit::{Actor, AuditEvent, NewAuditEvent};
+pub use audit::{
+    Actor, AuditContext, AuditEvent, AuditHead, ChainBreak, ChainCheck, ChainFields, NewAuditEvent,
+    chain_hash,
+};
 pub use certificate::{
     Certificate, CertificateNumber, CertificateStatus, NewCertificate, Revocation, Sex,
 };
@@ -38,6 +42,7 @@ pub use name::{HolderName, NameError};
 pub use password::{Password, PasswordError, verify_password};
 pub use reference::{BodyCode, IssuingBody, QualificationCode, QualificationType};
 pub use scope::{BodyScope, IssueYears, QualificationScope, Years, verification_scope};
+pub use staff::{Role, Staff};
 pub use verification::{Channel, MalformedCode, Outcome, Verdict, VerificationCode, names_match};
 
 /// A calendar day (China Standard Time where it comes from a timestamp).

@@ -201,6 +201,7 @@ pub async fn import(
     let wrote = report.inserted + report.updated > 0;
     if keep && wrote {
         let event = NewAuditEvent {
+            context: Default::default(),
             actor: options.actor.clone(),
             action: "certificate.import".into(),
             subject: format!("body:{}", options.body),

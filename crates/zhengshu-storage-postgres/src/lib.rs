@@ -104,7 +104,7 @@ impl Dialect for PgDialect {
 
     fn conflict(e: &dyn sqlx::error::DatabaseError) -> Conflict {
         match e.constraint() {
-            Some("holders_username_key") => Conflict::Username,
+            Some("holders_username_key" | "staff_username_key") => Conflict::Username,
             Some("holders_id_index_key") => Conflict::IdDocument,
             Some("certificates_number_key") => Conflict::CertificateNumber,
             Some("terms_acceptances_pkey") => Conflict::TermsAccepted,

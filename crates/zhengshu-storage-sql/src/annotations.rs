@@ -117,9 +117,11 @@ where
             .execute(&mut *tx)
             .await
             .map_err(map_err::<D>)?;
-        insert_audit::<D>(&mut tx, &apply_event(new, id, &number), new.applied_at).await?;
+        let appended =
+            insert_audit::<D>(&mut tx, &apply_event(new, id, &number), new.applied_at).await?;
         let stored = Self::fetch_annotation(&mut tx, id).await?;
         tx.commit().await.map_err(map_err::<D>)?;
+        self.announce(Some(&appended));
         Ok(stored)
     }
 
@@ -146,9 +148,10 @@ where
             Self::fetch_annotation(&mut tx, id).await?;
             return Err(StorageError::Conflict(Conflict::AnnotationState));
         }
-        insert_audit::<D>(&mut tx, &withdraw_event(id, actor), at).await?;
+        let appended = insert_audit::<D>(&mut tx, &withdraw_event(id, actor), at).await?;
         let stored = Self::fetch_annotation(&mut tx, id).await?;
         tx.commit().await.map_err(map_err::<D>)?;
+        self.announce(Some(&appended));
         Ok(stored)
     }
 
@@ -250,8 +253,9 @@ where
         .await
         .map_err(map_err::<D>)?;
         let event = generation_event(job, worker, Ok((generated, &sha256)));
-        insert_audit::<D>(&mut tx, &event, at).await?;
+        let appended = insert_audit::<D>(&mut tx, &event, at).await?;
         tx.commit().await.map_err(map_err::<D>)?;
+        self.announce(Some(&appended));
         Ok(true)
     }
 
@@ -264,6 +268,7 @@ where
         at: Timestamp,
     ) -> Result<bool> {
         let mut tx = D::begin_write(&self.pool).await?;
+        let mut appended = None;
         let held = match retry {
             Retry::At(when) => {
                 let done = sqlx::query(
@@ -292,12 +297,13 @@ where
                     .await
                     .map_err(map_err::<D>)?;
                     let event = generation_event(job, worker, Err(error));
-                    insert_audit::<D>(&mut tx, &event, at).await?;
+                    appended = Some(insert_audit::<D>(&mut tx, &event, at).await?);
                 }
                 held
             }
         };
         tx.commit().await.map_err(map_err::<D>)?;
+        self.announce(appended.as_ref());
         Ok(held)
     }
 }

@@ -6,11 +6,13 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Database, Transaction};
+use std::sync::Arc;
 use zhengshu_domain::{Actor, NewAuditEvent, NewCertificate};
-use zhengshu_storage::{IdVault, ImportTx, Result, RowOutcome, update_event};
+
+use zhengshu_storage::{AuditHeadSink, IdVault, ImportTx, Result, RowOutcome, update_event};
 
 use crate::rows::{CertificateRow, day_text, ms};
-use crate::{BulkInsert, Conn, Dialect, insert_audit, map_err};
+use crate::{Appended, BulkInsert, Conn, Dialect, insert_audit, map_err};
 
 /// One import in one transaction of engine `D`.
 pub struct SqlImport<D: Dialect> {
@@ -18,6 +20,9 @@ pub struct SqlImport<D: Dialect> {
     bulk: D::Bulk,
     vault: IdVault,
     actor: Actor,
+    sink: Option<Arc<dyn AuditHeadSink>>,
+    /// The newest event this import appended, announced after commit.
+    appended: Option<Appended>,
 }
 
 impl<D: Dialect> std::fmt::Debug for SqlImport<D> {
@@ -33,6 +38,7 @@ impl<D: Dialect> SqlImport<D> {
         mut tx: Transaction<'static, D::Db>,
         vault: IdVault,
         actor: Actor,
+        sink: Option<Arc<dyn AuditHeadSink>>,
     ) -> Result<Self> {
         let bulk = D::Bulk::begin(&mut tx).await?;
         Ok(Self {
@@ -40,6 +46,8 @@ impl<D: Dialect> SqlImport<D> {
             bulk,
             vault,
             actor,
+            sink,
+            appended: None,
         })
     }
 }
@@ -86,12 +94,17 @@ where
     }
 
     async fn audit(&mut self, event: &NewAuditEvent, at: Timestamp) -> Result<()> {
-        insert_audit::<D>(&mut self.tx, event, at).await.map(|_| ())
+        self.appended = Some(insert_audit::<D>(&mut self.tx, event, at).await?);
+        Ok(())
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {
         self.bulk.finish(&mut self.tx).await?;
-        self.tx.commit().await.map_err(map_err::<D>)
+        self.tx.commit().await.map_err(map_err::<D>)?;
+        if let (Some(sink), Some(a)) = (&self.sink, &self.appended) {
+            sink.appended(&a.head);
+        }
+        Ok(())
     }
 
     async fn rollback(self: Box<Self>) -> Result<()> {
@@ -160,7 +173,7 @@ where
             .await
             .map_err(map_err::<D>)?;
         let event = update_event(&before.data, r, &self.actor);
-        insert_audit::<D>(&mut self.tx, &event, at).await?;
+        self.appended = Some(insert_audit::<D>(&mut self.tx, &event, at).await?);
         Ok(RowOutcome::Updated)
     }
 }

@@ -15,9 +15,11 @@
 #![forbid(unsafe_code)]
 
 mod annotations;
+mod audit;
 mod documents;
 mod import;
 pub mod rows;
+mod staff;
 mod store;
 mod verifications;
 
@@ -26,10 +28,13 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::{Database, Pool, Transaction};
-use zhengshu_domain::{NewAuditEvent, NewCertificate};
-use zhengshu_storage::{Conflict, IdVault, Result, StorageError};
+use zhengshu_domain::NewCertificate;
+use zhengshu_storage::{AuditHeadSink, Conflict, IdVault, Result, StorageError};
 
 pub use import::SqlImport;
+
+pub use audit::Tamper;
+pub(crate) use audit::{Appended, insert_audit};
 
 /// An engine's connection, as its transactions and executors see it.
 pub type Conn<D> = <<D as Dialect>::Db as Database>::Connection;
@@ -103,6 +108,7 @@ pub trait BulkInsert<D: Dialect>: Send + Sized {
 pub struct SqlStore<D: Dialect> {
     pool: Pool<D::Db>,
     vault: IdVault,
+    sink: Option<std::sync::Arc<dyn AuditHeadSink>>,
 }
 
 impl<D: Dialect> SqlStore<D> {
@@ -111,7 +117,14 @@ impl<D: Dialect> SqlStore<D> {
         Ok(Self {
             pool: D::connect(url).await?,
             vault,
+            sink: None,
         })
+    }
+
+    /// Reports every committed head of the audit chain to `sink`.
+    pub fn with_audit_sink(mut self, sink: std::sync::Arc<dyn AuditHeadSink>) -> Self {
+        self.sink = Some(sink);
+        self
     }
 
     pub fn pool(&self) -> &Pool<D::Db> {
@@ -129,33 +142,4 @@ pub fn map_err<D: Dialect>(e: sqlx::Error) -> StorageError {
         }
         _ => StorageError::other(e),
     }
-}
-
-/// Records an audit event on `conn` (inside the caller's transaction).
-pub(crate) async fn insert_audit<D: Dialect>(
-    conn: &mut Conn<D>,
-    event: &NewAuditEvent,
-    at: Timestamp,
-) -> Result<i64>
-where
-    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = D::Db>,
-    <D::Db as Database>::Arguments: sqlx::IntoArguments<D::Db>,
-    usize: sqlx::ColumnIndex<<D::Db as Database>::Row>,
-    for<'v> i64: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
-    for<'v> String: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
-    for<'v> Option<String>: sqlx::Encode<'v, D::Db>,
-{
-    sqlx::query_scalar(
-        "INSERT INTO audit_events (at_ms, actor, action, subject, before_json, after_json) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(rows::ms(at))
-    .bind(event.actor.label())
-    .bind(&event.action)
-    .bind(&event.subject)
-    .bind(&event.before)
-    .bind(&event.after)
-    .fetch_one(conn)
-    .await
-    .map_err(map_err::<D>)
 }

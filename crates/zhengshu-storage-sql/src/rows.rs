@@ -191,15 +191,24 @@ impl TryFrom<TermsRow> for TermsVersion {
     }
 }
 
+pub const AUDIT_COLUMNS: &str = "id, seq, at_ms, actor, role, body_code, address, action, subject, \
+     before_json, after_json, prev_hash, hash";
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct AuditRow {
     pub id: i64,
+    pub seq: Option<i64>,
     pub at_ms: i64,
     pub actor: String,
+    pub role: Option<String>,
+    pub body_code: Option<String>,
+    pub address: Option<String>,
     pub action: String,
     pub subject: String,
     pub before_json: Option<String>,
     pub after_json: Option<String>,
+    pub prev_hash: Option<Vec<u8>>,
+    pub hash: Option<Vec<u8>>,
 }
 
 impl TryFrom<AuditRow> for AuditEvent {
@@ -207,12 +216,78 @@ impl TryFrom<AuditRow> for AuditEvent {
     fn try_from(r: AuditRow) -> Result<Self, StorageError> {
         Ok(AuditEvent {
             id: r.id,
+            seq: r.seq.unwrap_or(0),
             at: timestamp(r.at_ms)?,
             actor: r.actor,
+            role: r.role,
+            body: r.body_code,
+            address: r.address,
             action: r.action,
             subject: r.subject,
             before: r.before_json,
             after: r.after_json,
+            prev_hash: r.prev_hash.unwrap_or_default(),
+            hash: r.hash.unwrap_or_default(),
+        })
+    }
+}
+
+pub const STAFF_COLUMNS: &str = "id, username, body_code, role, password_hash, totp_secret, \
+     last_totp_step, created_at_ms, disabled";
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct StaffRow {
+    pub id: i64,
+    pub username: String,
+    pub body_code: Option<String>,
+    pub role: String,
+    pub password_hash: Option<String>,
+    pub totp_secret: Option<Vec<u8>>,
+    pub last_totp_step: i64,
+    pub created_at_ms: i64,
+    pub disabled: bool,
+}
+
+impl TryFrom<StaffRow> for zhengshu_domain::Staff {
+    type Error = StorageError;
+    fn try_from(r: StaffRow) -> Result<Self, StorageError> {
+        Ok(zhengshu_domain::Staff {
+            id: r.id,
+            username: zhengshu_domain::Username::parse(&r.username)
+                .map_err(|_| StorageError::corrupt(format!("bad username {:?}", r.username)))?,
+            body: r
+                .body_code
+                .map(|b| BodyCode::parse(&b).map_err(StorageError::corrupt))
+                .transpose()?,
+            role: zhengshu_domain::Role::from_code(&r.role)
+                .ok_or_else(|| StorageError::corrupt(format!("bad role {:?}", r.role)))?,
+            password_hash: r.password_hash,
+            totp_secret: r.totp_secret,
+            last_totp_step: r.last_totp_step,
+            created_at: timestamp(r.created_at_ms)?,
+            disabled: r.disabled,
+        })
+    }
+}
+
+pub const STAFF_SESSION_COLUMNS: &str = "staff_id, created_at_ms, last_seen_ms, expires_at_ms";
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct StaffSessionRow {
+    pub staff_id: i64,
+    pub created_at_ms: i64,
+    pub last_seen_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+impl TryFrom<StaffSessionRow> for zhengshu_storage::StaffSessionRecord {
+    type Error = StorageError;
+    fn try_from(r: StaffSessionRow) -> Result<Self, StorageError> {
+        Ok(zhengshu_storage::StaffSessionRecord {
+            staff_id: r.staff_id,
+            created_at: timestamp(r.created_at_ms)?,
+            last_seen_at: timestamp(r.last_seen_ms)?,
+            expires_at: timestamp(r.expires_at_ms)?,
         })
     }
 }

@@ -8,18 +8,19 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::{AssertSqlSafe, Database};
 use zhengshu_domain::{
-    Actor, Annotation, AnnotationPolicy, AuditEvent, Certificate, CertificateNumber, Day, Holder,
-    HolderName, IdDocument, IssueYears, IssuingBody, NewAnnotation, NewAuditEvent,
-    QualificationType, Revocation, TermsVersion, Username, VerificationCode,
+    Actor, Annotation, AnnotationPolicy, AuditEvent, AuditHead, Certificate, CertificateNumber,
+    Day, Holder, HolderName, IdDocument, IssueYears, IssuingBody, NewAnnotation, NewAuditEvent,
+    QualificationType, Revocation, Staff, TermsVersion, Username, VerificationCode,
 };
 use zhengshu_storage::{
-    Conflict, Generated, ImportTx, IssuedDocument, Job, LoginFailures, NewHolder, NewSession,
-    NewVerification, Reservation, Result, Retry, SessionRecord, Storage, StorageError,
-    ThrottleRule, VerifiableAnnotation, VerificationLog,
+    AuditFilter, Conflict, Enrolment, Generated, ImportTx, IssuedDocument, Job, LoginFailures,
+    NewHolder, NewSession, NewStaff, NewStaffSession, NewVerification, Reservation, Result, Retry,
+    SessionRecord, StaffSessionRecord, Storage, StorageError, ThrottleRule, VerifiableAnnotation,
+    VerificationLog,
 };
 
 use crate::rows::{
-    AuditRow, BodyRow, CertificateRow, HOLDER_COLUMNS, HolderRow, IssueYearsRow, QualificationRow,
+    BodyRow, CertificateRow, HOLDER_COLUMNS, HolderRow, IssueYearsRow, QualificationRow,
     SESSION_COLUMNS, SessionRow, TermsRow, ms, timestamp,
 };
 use crate::{Conn, Dialect, SqlImport, SqlStore, insert_audit, map_err};
@@ -49,7 +50,8 @@ where
 
     #[tracing::instrument(skip(self))]
     async fn migrate(&self) -> Result<()> {
-        D::migrate(&self.pool).await
+        D::migrate(&self.pool).await?;
+        self.seal_unchained().await
     }
 
     async fn ping(&self) -> Result<()> {
@@ -126,7 +128,7 @@ where
     async fn begin_import(&self, actor: &Actor) -> Result<Box<dyn ImportTx>> {
         let tx = self.pool.begin().await.map_err(map_err::<D>)?;
         Ok(Box::new(
-            SqlImport::<D>::begin(tx, self.vault.clone(), actor.clone()).await?,
+            SqlImport::<D>::begin(tx, self.vault.clone(), actor.clone(), self.sink.clone()).await?,
         ))
     }
 
@@ -224,8 +226,10 @@ where
             });
         }
         let event = zhengshu_storage::revocation_event(number, revocation, actor);
-        insert_audit::<D>(&mut tx, &event, revocation.at).await?;
-        tx.commit().await.map_err(map_err::<D>)
+        let appended = insert_audit::<D>(&mut tx, &event, revocation.at).await?;
+        tx.commit().await.map_err(map_err::<D>)?;
+        self.announce(Some(&appended));
+        Ok(())
     }
 
     async fn create_holder(&self, holder: &NewHolder, at: Timestamp) -> Result<i64> {
@@ -584,22 +588,98 @@ where
     }
 
     async fn record_audit(&self, event: &NewAuditEvent, at: Timestamp) -> Result<i64> {
-        let mut conn = self.pool.acquire().await.map_err(map_err::<D>)?;
-        insert_audit::<D>(&mut conn, event, at).await
+        self.record_event(event, at).await
     }
 
     async fn audit_events(&self, subject: Option<&str>, limit: i64) -> Result<Vec<AuditEvent>> {
-        sqlx::query_as::<_, AuditRow>(
-            "SELECT id, at_ms, actor, action, subject, before_json, after_json FROM audit_events \
-             WHERE ($1 IS NULL OR subject = $1) ORDER BY id DESC LIMIT $2",
-        )
-        .bind(subject)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err::<D>)?
-        .into_iter()
-        .map(AuditEvent::try_from)
-        .collect()
+        self.events_about(subject, limit).await
+    }
+
+    async fn audit_chain(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>> {
+        self.chain_after(after_seq, limit).await
+    }
+
+    async fn audit_head(&self) -> Result<AuditHead> {
+        self.head().await
+    }
+
+    async fn audit_page(&self, filter: &AuditFilter) -> Result<(Vec<AuditEvent>, i64)> {
+        self.page(filter).await
+    }
+
+    async fn create_staff(
+        &self,
+        new: &NewStaff,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<Staff> {
+        self.insert_staff(new, event, at).await
+    }
+
+    async fn staff(&self, id: i64) -> Result<Staff> {
+        self.staff_where("id = $1", id).await
+    }
+
+    async fn staff_by_username(&self, username: &Username) -> Result<Staff> {
+        self.staff_where("username = $1", username.as_str().to_owned())
+            .await
+    }
+
+    async fn staff_by_enrolment(&self, hash: &[u8], now: Timestamp) -> Result<Staff> {
+        self.staff_enrolling(hash, now).await
+    }
+
+    async fn staff_list(&self, body: Option<&str>) -> Result<Vec<Staff>> {
+        self.list_staff(body).await
+    }
+
+    async fn enrol_staff(
+        &self,
+        id: i64,
+        enrolment_hash: &[u8],
+        enrolment: &Enrolment,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.enrol(id, enrolment_hash, enrolment, at).await
+    }
+
+    async fn use_totp_step(&self, id: i64, step: i64) -> Result<bool> {
+        self.totp_step(id, step).await
+    }
+
+    async fn use_recovery_code(&self, id: i64, hash: &[u8], at: Timestamp) -> Result<bool> {
+        self.recovery_code(id, hash, at).await
+    }
+
+    async fn reset_staff(
+        &self,
+        id: i64,
+        enrolment_hash: &[u8],
+        expires: Timestamp,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.reset(id, enrolment_hash, expires, event, at).await
+    }
+
+    async fn create_staff_session(&self, s: &NewStaffSession, at: Timestamp) -> Result<()> {
+        self.open_staff_session(s, at).await
+    }
+
+    async fn staff_session(&self, token_hash: &[u8], now: Timestamp) -> Result<StaffSessionRecord> {
+        self.find_staff_session(token_hash, now).await
+    }
+
+    async fn touch_staff_session(
+        &self,
+        token_hash: &[u8],
+        at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        self.move_staff_session(token_hash, at, expires_at).await
+    }
+
+    async fn delete_staff_session(&self, token_hash: &[u8]) -> Result<()> {
+        self.end_staff_session(token_hash).await
     }
 }

@@ -121,7 +121,7 @@ impl Dialect for SqliteDialect {
     /// SQLite names a unique constraint by its columns only.
     fn conflict(e: &dyn sqlx::error::DatabaseError) -> Conflict {
         let m = e.message();
-        if m.contains("holders.username") {
+        if m.contains("holders.username") || m.contains("staff.username") {
             Conflict::Username
         } else if m.contains("holders.id_index") {
             Conflict::IdDocument

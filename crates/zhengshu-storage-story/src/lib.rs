@@ -8,12 +8,14 @@
 mod annotations;
 mod documents;
 mod scope;
+mod staff;
 mod throttle;
 mod verifications;
 
 pub use annotations::*;
 pub use documents::*;
 pub use scope::*;
+pub use staff::*;
 pub use throttle::*;
 pub use verifications::*;
 
@@ -67,7 +69,10 @@ macro_rules! story_tests {
             verifiers_are_kept_only_as_keyed_hashes,
             number_and_name_answer_a_wrong_name_like_an_unknown_number,
             issue_years_span_each_types_certificates,
-            issued_documents_are_found_by_code_and_hash
+            issued_documents_are_found_by_code_and_hash,
+            forty_simultaneous_appends_make_one_chain,
+            audit_pages_filter_by_body_and_sort,
+            staff_enrol_once_and_use_each_code_once
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {
@@ -273,6 +278,7 @@ pub async fn rolled_back_import_leaves_nothing(s: &dyn Storage) {
     tx.write(&rows, true, at(T0)).await.unwrap();
     tx.audit(
         &NewAuditEvent {
+            context: Default::default(),
             actor: Actor::System,
             action: "import".into(),
             subject: "body:pharmacist_center".into(),
@@ -413,6 +419,7 @@ pub async fn audit_log_filters_newest_first(s: &dyn Storage) {
     seed_reference(s).await;
     for (i, subject) in ["a:1", "b:2", "a:1"].iter().enumerate() {
         let e = NewAuditEvent {
+            context: Default::default(),
             actor: Actor::Holder(7),
             action: format!("act{i}"),
             subject: (*subject).into(),

@@ -42,6 +42,7 @@ fn subject(id: i64) -> String {
 /// The audit event of an application.
 pub fn apply_event(a: &NewAnnotation, id: i64, number: &str) -> NewAuditEvent {
     NewAuditEvent {
+        context: Default::default(),
         actor: Actor::Holder(a.holder_id),
         action: "annotation.apply".into(),
         subject: subject(id),
@@ -83,6 +84,7 @@ pub fn generation_event(
         ),
     };
     NewAuditEvent {
+        context: Default::default(),
         actor: Actor::Worker(worker.to_owned()),
         action: action.into(),
         subject: subject(job.annotation_id),
@@ -94,6 +96,7 @@ pub fn generation_event(
 /// The audit event of a withdrawal.
 pub fn withdraw_event(id: i64, actor: &Actor) -> NewAuditEvent {
     NewAuditEvent {
+        context: Default::default(),
         actor: actor.clone(),
         action: "annotation.withdraw".into(),
         subject: subject(id),
@@ -106,6 +109,7 @@ pub fn withdraw_event(id: i64, actor: &Actor) -> NewAuditEvent {
 /// document.
 pub fn document_event(subject: String, actor: &Actor, inline: bool) -> NewAuditEvent {
     NewAuditEvent {
+        context: Default::default(),
         actor: actor.clone(),
         action: if inline {
             "document.view"

@@ -13,20 +13,24 @@
 pub mod annotations;
 pub mod documents;
 mod error;
+pub mod staff;
 mod vault;
 pub mod verifications;
 
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use zhengshu_domain::{
-    Actor, Annotation, AnnotationPolicy, AuditEvent, Certificate, CertificateNumber, Holder,
-    HolderName, IdDocument, IssueYears, IssuingBody, NewAnnotation, NewAuditEvent, NewCertificate,
-    QualificationType, Revocation, TermsVersion, Username, VerificationCode,
+    Actor, Annotation, AnnotationPolicy, AuditEvent, AuditHead, Certificate, CertificateNumber,
+    Holder, HolderName, IdDocument, IssueYears, IssuingBody, NewAnnotation, NewAuditEvent,
+    NewCertificate, QualificationType, Revocation, Staff, TermsVersion, Username, VerificationCode,
 };
 
 pub use annotations::{Generated, Job, Retry};
 pub use documents::IssuedDocument;
 pub use error::{Conflict, StorageError};
+pub use staff::{
+    AuditFilter, AuditHeadSink, Enrolment, NewStaff, NewStaffSession, StaffSessionRecord,
+};
 pub use vault::{IdVault, SealedId, VaultKeys};
 pub use verifications::{
     NewVerification, VerifiableAnnotation, Verification, VerificationLog, VerifierHash, VerifierKey,
@@ -326,6 +330,65 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn record_audit(&self, event: &NewAuditEvent, at: Timestamp) -> Result<i64>;
     /// Newest first; optionally only those about `subject`.
     async fn audit_events(&self, subject: Option<&str>, limit: i64) -> Result<Vec<AuditEvent>>;
+    /// The events after chain position `after_seq`, oldest first, at most
+    /// `limit`: what `zhengshu audit verify` walks.
+    async fn audit_chain(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>>;
+    /// The head of the chain as the database has it.
+    async fn audit_head(&self) -> Result<AuditHead>;
+    /// One page of events that `filter` selects, and how many it selects.
+    async fn audit_page(&self, filter: &AuditFilter) -> Result<(Vec<AuditEvent>, i64)>;
+
+    /// Creates a staff or operator account awaiting enrolment, audited;
+    /// `Conflict::Username` when the username is taken.
+    async fn create_staff(
+        &self,
+        new: &NewStaff,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<Staff>;
+    async fn staff(&self, id: i64) -> Result<Staff>;
+    async fn staff_by_username(&self, username: &Username) -> Result<Staff>;
+    /// The account whose live enrolment token hashes to `hash`.
+    async fn staff_by_enrolment(&self, hash: &[u8], now: Timestamp) -> Result<Staff>;
+    /// Staff of `body` (every account when `None`), by username.
+    async fn staff_list(&self, body: Option<&str>) -> Result<Vec<Staff>>;
+    /// Completes enrolment: stores the password, the TOTP secret and the
+    /// recovery codes, uses up the token, audited. `NotFound` if the
+    /// token was used or expired meanwhile.
+    async fn enrol_staff(
+        &self,
+        id: i64,
+        enrolment_hash: &[u8],
+        enrolment: &Enrolment,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Records TOTP `step` as used if it is later than the last one used:
+    /// `false` when it was used already (a replayed code).
+    async fn use_totp_step(&self, id: i64, step: i64) -> Result<bool>;
+    /// Uses up a recovery code: `false` when it is not (or no longer) one
+    /// of the account's.
+    async fn use_recovery_code(&self, id: i64, hash: &[u8], at: Timestamp) -> Result<bool>;
+    /// Clears the password, second factor and sessions of an account and
+    /// gives it a new enrolment token, audited.
+    async fn reset_staff(
+        &self,
+        id: i64,
+        enrolment_hash: &[u8],
+        expires: Timestamp,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()>;
+
+    async fn create_staff_session(&self, s: &NewStaffSession, at: Timestamp) -> Result<()>;
+    /// `NotFound` when absent or expired at `now`.
+    async fn staff_session(&self, token_hash: &[u8], now: Timestamp) -> Result<StaffSessionRecord>;
+    async fn touch_staff_session(
+        &self,
+        token_hash: &[u8],
+        at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    async fn delete_staff_session(&self, token_hash: &[u8]) -> Result<()>;
 }
 
 /// The audit event of a revocation.
@@ -335,6 +398,7 @@ pub fn revocation_event(
     actor: &Actor,
 ) -> NewAuditEvent {
     NewAuditEvent {
+        context: Default::default(),
         actor: actor.clone(),
         action: "certificate.revoke".into(),
         subject: format!("certificate:{number}"),
@@ -357,6 +421,7 @@ pub fn update_event(
     actor: &Actor,
 ) -> NewAuditEvent {
     NewAuditEvent {
+        context: Default::default(),
         actor: actor.clone(),
         action: "certificate.update".into(),
         subject: format!("certificate:{}", after.number),

@@ -196,7 +196,7 @@ impl Error {
 
     /// Every code, for the catalogue tests.
     #[cfg(test)]
-    pub const CODES: [&'static str; 23] = [
+    pub const CODES: [&'static str; 24] = [
         "bad_request",
         "payload_too_large",
         "invalid_query",

@@ -56,6 +56,7 @@ pub use i18n::Lang;
 pub use ratelimit::VerifyLimits;
 pub use recorder::Recorder;
 pub use services::document_check::{check_title, reason_text};
+pub use services::staff::invite as invite_staff;
 pub use state::{AppState, Limits};
 
 /// Headers every answer carries: no framing, no sniffing, no inline

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use jiff::Timestamp;
 
 use crate::Failure;
+use crate::accounts::{AuditCommand, OperatorCommand, StaffCommand};
 use crate::config::{Config, Overrides};
 use crate::document::{KeysCommand, RenderArgs};
 use crate::import::ImportArgs;
@@ -66,6 +67,21 @@ pub enum Command {
     /// Generate annotation documents only (scale-out: several processes
     /// share one PostgreSQL database)
     Worker(WorkerArgs),
+    /// Issuing-body staff accounts
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// Platform operator accounts
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+    /// The tamper-evident audit log
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
 }
 
 impl Cli {
@@ -114,6 +130,9 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), Failure> {
         Command::Render(args) => crate::document::render_command(&config, args).await,
         Command::Worker(args) => crate::serve::worker_command(config, args).await,
         Command::Verify(args) => crate::verify::run(&config, args).await,
+        Command::Staff { command } => crate::accounts::staff_command(&config, command).await,
+        Command::Operator { command } => crate::accounts::operator_command(&config, command).await,
+        Command::Audit { command } => crate::accounts::audit_command(&config, command).await,
     }
 }
 

@@ -6,14 +6,16 @@
 //! verification that could not be completed (`verify` offline).
 //!
 //! Each module uses only those after it: `cli` (arguments, dispatch) →
-//! `serve` (also `worker`) → `import` → `verify` → `document` (`keys`,
-//! `render`, and the renderer `serve` uses) → `storage` (opens the
-//! database) → `secrets` → `config` (which receives the flags as plain
+//! `accounts` (`staff`, `operator`, `audit verify`) → `serve` (also
+//! `worker`) → `import` → `verify` → `document` (`keys`, `render`, and
+//! the renderer `serve` uses) → `storage` (opens the database) →
+//! `secrets` → `config` (which receives the flags as plain
 //! [`config::Overrides`]); `files` (the data directory kept private) is
 //! used by `storage`.
 //! [`Failure`] lives here and is used by all.
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod cli;
 pub mod config;
 mod document;

@@ -1,11 +1,18 @@
 //! Opens the storage backend the database URL names: the embedded SQLite
 //! file (`sqlite://…`, the default) or a PostgreSQL server
-//! (`postgres://…`), with the ID vault keyed from the secrets.
+//! (`postgres://…`), with the ID vault keyed from the secrets, and the
+//! audit head kept outside the database: every committed append of the
+//! audit chain is logged and written to `<data_dir>/audit-head.json`, so
+//! that `zhengshu audit verify` notices the newest events cut off.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use zhengshu_storage::{IdVault, Storage};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use zhengshu_domain::AuditHead;
+use zhengshu_storage::{AuditHeadSink, IdVault, Storage};
 
 use crate::Failure;
 use crate::config::{Config, redact_url};
@@ -31,15 +38,21 @@ pub async fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, Failure> 
         Arc::new(
             zhengshu_storage_sqlite::SqliteStore::connect(&url, vault)
                 .await
-                .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {url}: {e}"))?,
+                .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {url}: {e}"))?
+                .with_audit_sink(HeadFile::sink(config)),
         )
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Arc::new(zhengshu_storage_postgres::PgStore::connect(&url, vault).await.map_err(|e| {
-            anyhow::anyhow!(
-                "cannot connect to PostgreSQL at {}: {e}; is the server running and the URL right?",
-                redact_url(&url)
-            )
-        })?)
+        Arc::new(
+            zhengshu_storage_postgres::PgStore::connect(&url, vault)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot connect to PostgreSQL at {}: {e}; is the server running and the URL right?",
+                        redact_url(&url)
+                    )
+                })?
+                .with_audit_sink(HeadFile::sink(config)),
+        )
     } else {
         return Err(anyhow::anyhow!(
             "unsupported database URL {:?}: use sqlite://FILE or postgres://USER@HOST/DB",
@@ -58,4 +71,75 @@ fn sqlite_file(url: &str) -> Option<&str> {
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && !path.contains(":memory:")).then_some(path)
+}
+
+fn head_path(config: &Config) -> PathBuf {
+    config.data_dir.join("audit-head.json")
+}
+
+/// The head recorded in the data directory, if any.
+pub fn read_head(config: &Config) -> Result<Option<AuditHead>, Failure> {
+    let path = head_path(config);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!("the audit head {} is unreadable: {e}", path.display())
+        })?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display()).into()),
+    }
+}
+
+/// Writes each new head, logged and to the head file (replaced atomically;
+/// never by an older head, since transactions may announce out of order).
+#[derive(Debug)]
+struct HeadFile {
+    path: PathBuf,
+    written: Mutex<i64>,
+}
+
+impl HeadFile {
+    fn sink(config: &Config) -> Arc<dyn AuditHeadSink> {
+        Arc::new(Self {
+            path: head_path(config),
+            written: Mutex::new(0),
+        })
+    }
+
+    fn write(&self, head: &AuditHead) -> std::io::Result<()> {
+        let on_disk = std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<AuditHead>(&t).ok())
+            .map_or(0, |h| h.count);
+        if on_disk >= head.count {
+            return Ok(());
+        }
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = self
+            .path
+            .with_extension(format!("json.{}", std::process::id()));
+        std::fs::write(&tmp, serde_json::to_string(head).unwrap_or_default())?;
+        std::fs::rename(&tmp, &self.path)
+    }
+}
+
+impl AuditHeadSink for HeadFile {
+    fn appended(&self, head: &AuditHead) {
+        let hash = zhengshu_domain::audit::to_hex(&head.hash);
+        tracing::info!(count = head.count, %hash, "audit head");
+        let mut written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if head.count <= *written {
+            return;
+        }
+        match self.write(head) {
+            Ok(()) => *written = head.count,
+            Err(e) => {
+                tracing::error!(path = %self.path.display(), "cannot write the audit head: {e}")
+            }
+        }
+    }
 }

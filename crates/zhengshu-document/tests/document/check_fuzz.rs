@@ -113,7 +113,7 @@ fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
 #[test]
 fn fifty_thousand_mutated_documents_end_in_a_report() {
     let keys = Keys::new();
-    let seeds = vec![
+    let seeds = [
         render(&annotated_input(), fonts(), &keys.pki, now()).unwrap(),
         render(&older_input(), fonts(), &keys.pki, now()).unwrap(),
     ];

@@ -10,6 +10,7 @@
 mod annotations;
 mod auth;
 mod certificates;
+mod console;
 mod error;
 mod extract;
 mod fonts;
@@ -50,6 +51,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(verify::router())
         .merge(verify_document::router())
         .merge(fonts::router())
+        .merge(console::router())
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

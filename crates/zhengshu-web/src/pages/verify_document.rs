@@ -96,8 +96,14 @@ async fn upload(
     let parts = parts(&bytes, &boundary);
     let field = |name: &str| parts.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
     let token = field("csrf").and_then(|t| std::str::from_utf8(t).ok());
-    let cookie_value = cookie(&headers, super::extract::CSRF_COOKIE).unwrap_or("");
-    if !sessions::csrf_ok(&state.session_key, cookie_value, token.unwrap_or("")) {
+    let cookie_value = cookie(&headers, super::extract::csrf_cookie_name(&state)).unwrap_or("");
+    let session = cookie(&headers, super::extract::SESSION_COOKIE).unwrap_or("");
+    if !sessions::csrf_ok(
+        &state.session_key,
+        cookie_value,
+        session,
+        token.unwrap_or(""),
+    ) {
         return Err(PageError(Error::CsrfRejected));
     }
     let file = field("file").ok_or(PageError(Error::BadRequest))?;

@@ -127,6 +127,7 @@ pub async fn register(state: &AppState, r: &Registration) -> Result<i64, Error> 
         .storage
         .record_audit(
             &NewAuditEvent {
+                context: Default::default(),
                 actor: zhengshu_domain::Actor::Holder(id),
                 action: "holder.register".into(),
                 subject: format!("holder:{id}"),

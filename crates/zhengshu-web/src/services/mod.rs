@@ -18,6 +18,7 @@ pub mod document_check;
 pub mod rarechars;
 pub mod scope;
 pub mod sessions;
+pub mod staff;
 pub mod terms;
 pub mod throttle;
 pub mod verification;

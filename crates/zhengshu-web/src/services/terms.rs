@@ -31,6 +31,7 @@ pub async fn accept(state: &AppState, holder: i64, version: i32) -> Result<(), E
         .storage
         .record_audit(
             &NewAuditEvent {
+                context: Default::default(),
                 actor: Actor::Holder(holder),
                 action: "terms.accept".into(),
                 subject: format!("holder:{holder}"),

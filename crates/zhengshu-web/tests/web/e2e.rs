@@ -7,6 +7,7 @@
 //! by keyboard.
 
 use std::panic::AssertUnwindSafe;
+use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use futures_util::FutureExt;
@@ -328,7 +329,7 @@ async fn narrow_flow(c: &Client, base: &str) {
         (0x20000..0x2A6E0).contains(&cp),
         "U+{cp:X} is in Extension B"
     );
-    no_sideways_scrolling(c).await;
+    no_sideways_scrolling(c, 320).await;
     shot(c, "11b-picker-yan-ext-b-320").await;
 
     // The verification scope, public, reads on a phone too.

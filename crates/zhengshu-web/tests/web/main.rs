@@ -8,6 +8,7 @@ mod annotations;
 mod api;
 mod browser;
 mod certificates;
+mod console;
 mod csrf;
 mod e2e;
 mod e2e_annotate;

@@ -67,7 +67,7 @@ fn pdf_text(pdf: &[u8]) -> String {
 async fn shown(id_number: &str) -> Vec<(&'static str, String)> {
     let app = documents_app().await;
     let id = IdDocument::parse(IdType::ResidentId, id_number).unwrap();
-    let female = id_number.as_bytes()[16] % 2 == 0;
+    let female = id_number.as_bytes()[16].is_multiple_of(2);
     let birth = zhengshu_demo::birth_date_of(id_number).unwrap();
     let mut tx = app
         .store
@@ -150,7 +150,7 @@ async fn shown(id_number: &str) -> Vec<(&'static str, String)> {
 
 fn check(id_number: &str, rt: &tokio::runtime::Runtime) {
     let birth = zhengshu_demo::birth_date_of(id_number).unwrap();
-    let female = id_number.as_bytes()[16] % 2 == 0;
+    let female = id_number.as_bytes()[16].is_multiple_of(2);
     let texts = rt.block_on(shown(id_number));
     let mut masks = std::collections::BTreeSet::new();
     let mut birth_shown = false;

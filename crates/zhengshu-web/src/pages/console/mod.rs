@@ -1,0 +1,216 @@
+//! The console of issuing-body staff and platform operators under
+//! `/console`: log-in with password and TOTP, enrolment from the one-time
+//! link, the dashboard, staff management and the audit log. Its session
+//! lives in its own `console_session` cookie, which holder pages never
+//! read (and the console never reads the holder's `session`); forms carry
+//! the pages' CSRF token. Every view is scoped by the domain's rules
+//! ([`zhengshu_domain::Staff::sees_body`]); a page a role may not open
+//! answers like an absent one.
+
+mod audit;
+mod enrol;
+mod views;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use zhengshu_domain::Staff;
+
+use super::extract::{CSRF_COOKIE, Csrf, CsrfForm};
+use super::{Chrome, PageError, render};
+use crate::client::ClientAddr;
+use crate::cookies::{cookie, set_cookie};
+use crate::error::Error;
+use crate::i18n::Lang;
+use crate::services::{self, sessions, staff};
+use crate::state::AppState;
+
+pub const CONSOLE_COOKIE: &str = "console_session";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(views::dashboard))
+        .route("/console/login", get(login_form).post(log_in))
+        .route("/console/logout", post(log_out))
+        .route(
+            "/console/enrol/{token}",
+            get(enrol::form).post(enrol::submit),
+        )
+        .route(
+            "/console/staff",
+            get(views::staff_list).post(views::add_staff),
+        )
+        .route("/console/audit", get(audit::list))
+        .route("/console/audit.csv", get(audit::csv))
+}
+
+/// A signed-in staff member or operator; others are led to the console's
+/// log-in (a holder's session counts for nothing here).
+#[derive(Debug, Clone)]
+pub struct Console(pub Staff);
+
+impl FromRequestParts<AppState> for Console {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let token = cookie(&parts.headers, CONSOLE_COOKIE).unwrap_or("");
+        match staff::find_session(state, token).await {
+            Ok(Some((s, _))) => Ok(Console(s)),
+            Ok(None) => Err(Redirect::to("/console/login").into_response()),
+            Err(e) => Err(PageError::from(e).into_response()),
+        }
+    }
+}
+
+/// The frame of a console page: the `Chrome` and who is signed in.
+pub struct Frame {
+    pub chrome: Chrome,
+    pub who: Option<String>,
+    pub role: String,
+    pub body: String,
+}
+
+impl Frame {
+    pub fn new(lang: Lang, csrf: &str, staff: Option<&Staff>, path: &str, title: String) -> Self {
+        Self {
+            chrome: Chrome::new(lang, csrf, None, path, title),
+            who: staff.map(|s| s.username.as_str().to_owned()),
+            role: staff.map_or_else(String::new, |s| lang.t(&format!("role-{}", s.role.code()))),
+            body: staff
+                .and_then(|s| s.body.as_ref())
+                .map_or_else(String::new, ToString::to_string),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console_login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    username: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginQuery {
+    logged_out: Option<String>,
+    enrolled: Option<String>,
+}
+
+async fn login_form(
+    lang: Lang,
+    Csrf(csrf): Csrf,
+    axum::extract::Query(q): axum::extract::Query<LoginQuery>,
+) -> Response {
+    let notice = if q.logged_out.is_some() {
+        Some(lang.t("login-logged-out"))
+    } else if q.enrolled.is_some() {
+        Some(lang.t("console-enrolled-login"))
+    } else {
+        None
+    };
+    let frame = Frame::new(
+        lang,
+        &csrf,
+        None,
+        "/console/login",
+        lang.t("console-login-title"),
+    );
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            chrome: frame.chrome,
+            username: String::new(),
+            error: None,
+            notice,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+async fn log_in(
+    State(state): State<AppState>,
+    lang: Lang,
+    Csrf(csrf): Csrf,
+    ClientAddr(client): ClientAddr,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, PageError> {
+    let found = staff::log_in(&state, &form.username, &form.password, &form.code, &client).await;
+    let member = match found {
+        Ok(s) => s,
+        Err(e @ (services::Error::InvalidCredentials | services::Error::Throttled { .. })) => {
+            let e: Error = e.into();
+            let frame = Frame::new(
+                lang,
+                &csrf,
+                None,
+                "/console/login",
+                lang.t("console-login-title"),
+            );
+            let mut response = render(
+                e.status(),
+                &LoginPage {
+                    chrome: frame.chrome,
+                    username: form.username.clone(),
+                    error: Some(e.message(lang)),
+                    notice: None,
+                },
+            );
+            if let Some(secs) = e.retry_after()
+                && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+            {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Ok(response);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let token = staff::open_session(&state, &member).await?;
+    let mut response = Redirect::to("/console").into_response();
+    let secure = state.secure_cookies();
+    let headers = response.headers_mut();
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(CONSOLE_COOKIE, &token, secure, None),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(CSRF_COOKIE, &sessions::new_token(), secure, None),
+    );
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn log_out(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, PageError> {
+    if let Some(token) = cookie(&headers, CONSOLE_COOKIE) {
+        staff::close_session(&state, &sessions::token_hash(token)).await?;
+    }
+    let mut response = Redirect::to("/console/login?logged_out=1").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(CONSOLE_COOKIE, "", state.secure_cookies(), Some(0)),
+    );
+    Ok(response)
+}
