@@ -109,8 +109,8 @@ fn verify_exits_by_the_indication_offline_and_online() {
     );
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
 
-    // Online: the server's record decides. This file was made by
-    // `render`, never handed out to a holder: not on record.
+    // Online: the server's record decides. `render` recorded the file as
+    // handed out, so every check passes; the edited copy is not on record.
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhengshu"));
     cmd.arg("--data-dir")
         .arg(d)
@@ -120,6 +120,21 @@ fn verify_exits_by_the_indication_offline_and_online() {
     let served = spawn_listening(&mut cmd, "listening on http://");
     let url = format!("http://{}", served.addr);
     let o = zhengshu(d, &["verify", file, "--online", &url, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = json(&o);
+    assert_eq!(r["indication"], "TOTAL_PASSED");
+    assert_eq!(status_of(&r, "on_record"), "passed");
+    assert_eq!(status_of(&r, "certificate_status"), "passed");
+    let o = zhengshu(
+        d,
+        &[
+            "verify",
+            edited.to_str().unwrap(),
+            "--online",
+            &url,
+            "--json",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let r = json(&o);
     assert_eq!(r["indication"], "TOTAL_FAILED");
