@@ -30,6 +30,7 @@ error-rate_limited = Too many verifications. Please wait a moment and try again.
 error-internal = Something went wrong on our side. Please try again later.
 error-title-bad_request = Bad request
 error-title-payload_too_large = Request too large
+error-title-file_too_large = File too large
 error-title-invalid_query = Search not possible
 error-title-unauthenticated = Please log in
 error-title-invalid_credentials = Log-in failed

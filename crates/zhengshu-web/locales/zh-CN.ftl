@@ -27,6 +27,7 @@ error-rate_limited = 查验过于频繁，请稍后再试。
 error-internal = 服务器内部错误，请稍后再试。
 error-title-bad_request = 请求有误
 error-title-payload_too_large = 请求内容过大
+error-title-file_too_large = 文件过大
 error-title-invalid_query = 查询有误
 error-title-unauthenticated = 请登录
 error-title-invalid_credentials = 登录失败

@@ -27,6 +27,7 @@ error-rate_limited = 查驗過於頻繁，請稍後再試。
 error-internal = 伺服器內部錯誤，請稍後再試。
 error-title-bad_request = 請求有誤
 error-title-payload_too_large = 請求內容過大
+error-title-file_too_large = 文件過大
 error-title-invalid_query = 查詢有誤
 error-title-unauthenticated = 請登入
 error-title-invalid_credentials = 登入失敗
