@@ -152,12 +152,11 @@ async fn log_out(
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         sessions::close(&state, &sessions::token_hash(token)).await?;
     }
-    let mut response = Redirect::to("/login?logged_out=1").into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", state.secure_cookies(), Some(0)),
-    );
-    Ok(response)
+    Ok(super::extract::signed_out(
+        &state,
+        SESSION_COOKIE,
+        "/login?logged_out=1",
+    ))
 }
 
 /// One option of the ID type list.

@@ -198,6 +198,17 @@ impl FromRequestParts<AppState> for PageHolder {
     }
 }
 
+/// The answer to a log-out: back to `to`, with the session cookie `name`
+/// cleared (the holder's and the console's alike).
+pub fn signed_out(state: &AppState, name: &str, to: &str) -> Response {
+    let mut response = axum::response::Redirect::to(to).into_response();
+    response.headers_mut().append(
+        axum::http::header::SET_COOKIE,
+        crate::cookies::set_cookie(name, "", state.secure_cookies(), Some(0)),
+    );
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

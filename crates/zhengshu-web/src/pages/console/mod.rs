@@ -207,10 +207,9 @@ async fn log_out(
     if let Some(token) = cookie(&headers, CONSOLE_COOKIE) {
         staff::close_session(&state, &sessions::token_hash(token)).await?;
     }
-    let mut response = Redirect::to("/console/login?logged_out=1").into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(CONSOLE_COOKIE, "", state.secure_cookies(), Some(0)),
-    );
-    Ok(response)
+    Ok(crate::pages::extract::signed_out(
+        &state,
+        CONSOLE_COOKIE,
+        "/console/login?logged_out=1",
+    ))
 }
