@@ -56,12 +56,17 @@ impl Dialect for PgDialect {
         Some("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))");
     const DATE_PARAM: &'static str = "::date";
     const ISSUE_YEAR: &'static str = "CAST(EXTRACT(YEAR FROM c.issue_date) AS INTEGER)";
+    const READERS: usize = 8;
 
     /// Connects to a `postgres://` URL.
     async fn connect(url: &str) -> Result<PgPool> {
         let options = PgConnectOptions::from_str(url).map_err(StorageError::other)?;
+        // No ping before each query (the pool's default doubles the round
+        // trips of a look-up); a connection the server dropped fails one
+        // statement, is discarded, and the pool opens a new one.
         PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(24)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await

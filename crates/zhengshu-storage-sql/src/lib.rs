@@ -17,7 +17,9 @@
 mod annotations;
 mod audit;
 mod documents;
+mod hot;
 mod import;
+mod readers;
 pub mod rows;
 mod staff;
 mod store;
@@ -70,6 +72,8 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     /// The year of the certificate's issue date `c.issue_date`, as an SQL
     /// integer expression.
     const ISSUE_YEAR: &'static str;
+    /// Connections held for the hot point reads, out of the pool's.
+    const READERS: usize;
 
     /// A pool connected to `url`.
     async fn connect(url: &str) -> Result<Pool<Self::Db>>;
@@ -104,11 +108,24 @@ pub trait BulkInsert<D: Dialect>: Send + Sized {
 }
 
 /// The store of every SQL engine.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SqlStore<D: Dialect> {
     pool: Pool<D::Db>,
+    /// Held connections for the hot point reads.
+    readers: readers::Readers<D::Db>,
     vault: IdVault,
     sink: Option<std::sync::Arc<dyn AuditHeadSink>>,
+}
+
+impl<D: Dialect> Clone for SqlStore<D> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            readers: self.readers.clone(),
+            vault: self.vault.clone(),
+            sink: self.sink.clone(),
+        }
+    }
 }
 
 impl<D: Dialect> SqlStore<D> {
@@ -116,6 +133,7 @@ impl<D: Dialect> SqlStore<D> {
     pub async fn connect(url: &str, vault: IdVault) -> Result<Self> {
         Ok(Self {
             pool: D::connect(url).await?,
+            readers: readers::Readers::new(D::READERS),
             vault,
             sink: None,
         })
@@ -129,6 +147,11 @@ impl<D: Dialect> SqlStore<D> {
 
     pub fn pool(&self) -> &Pool<D::Db> {
         &self.pool
+    }
+
+    /// A held connection for a hot point read ([`readers`]).
+    async fn reader(&self) -> Result<readers::Reader<'_, D::Db>> {
+        self.readers.get(&self.pool).await.map_err(map_err::<D>)
     }
 }
 

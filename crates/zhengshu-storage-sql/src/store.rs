@@ -143,13 +143,7 @@ where
     }
 
     async fn certificate_by_number(&self, number: &CertificateNumber) -> Result<Certificate> {
-        let sql = format!("{}WHERE c.number = $1", D::CERTIFICATE_SELECT);
-        sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
-            .bind(number.as_str())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err::<D>)?
-            .into_certificate(&self.vault)
+        self.by_number(number).await
     }
 
     async fn certificates_of(
@@ -162,12 +156,15 @@ where
              ORDER BY c.issue_date DESC, c.id",
             D::CERTIFICATE_SELECT
         );
-        sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
+        let mut reader = self.reader().await?;
+        let rows = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
             .bind(self.vault.blind_index(id))
             .bind(id.id_type.code())
             .bind(name.as_str())
-            .fetch_all(&self.pool)
-            .await
+            .fetch_all(reader.conn())
+            .await;
+        reader
+            .check(rows)
             .map_err(map_err::<D>)?
             .into_iter()
             .map(|r| r.into_certificate(&self.vault))
@@ -252,10 +249,13 @@ where
 
     async fn holder(&self, id: i64) -> Result<Holder> {
         let sql = format!("SELECT {HOLDER_COLUMNS} FROM holders h WHERE h.id = $1");
-        sqlx::query_as::<_, HolderRow>(AssertSqlSafe(sql))
+        let mut reader = self.reader().await?;
+        let row = sqlx::query_as::<_, HolderRow>(AssertSqlSafe(sql))
             .bind(id)
-            .fetch_one(&self.pool)
-            .await
+            .fetch_one(reader.conn())
+            .await;
+        reader
+            .check(row)
             .map_err(map_err::<D>)?
             .into_holder(&self.vault)
     }
@@ -287,15 +287,18 @@ where
     }
 
     async fn current_terms(&self) -> Result<Option<TermsVersion>> {
-        sqlx::query_as::<_, TermsRow>(
+        let mut reader = self.reader().await?;
+        let row = sqlx::query_as::<_, TermsRow>(
             "SELECT version, text, published_at_ms FROM terms_versions \
              ORDER BY version DESC LIMIT 1",
         )
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map_err::<D>)?
-        .map(TermsVersion::try_from)
-        .transpose()
+        .fetch_optional(reader.conn())
+        .await;
+        reader
+            .check(row)
+            .map_err(map_err::<D>)?
+            .map(TermsVersion::try_from)
+            .transpose()
     }
 
     async fn accept_terms(&self, holder: i64, version: i32, at: Timestamp) -> Result<()> {
@@ -329,15 +332,15 @@ where
     }
 
     async fn session(&self, token_hash: &[u8], now: Timestamp) -> Result<SessionRecord> {
-        sqlx::query_as::<_, SessionRow>(AssertSqlSafe(format!(
+        let mut reader = self.reader().await?;
+        let row = sqlx::query_as::<_, SessionRow>(AssertSqlSafe(format!(
             "SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1 AND expires_at_ms > $2"
         )))
         .bind(token_hash)
         .bind(ms(now))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err::<D>)?
-        .try_into()
+        .fetch_one(reader.conn())
+        .await;
+        reader.check(row).map_err(map_err::<D>)?.try_into()
     }
 
     async fn touch_session(

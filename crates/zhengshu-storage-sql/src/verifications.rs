@@ -1,28 +1,17 @@
-//! Public verification (证书查验): finding an annotation by its 查验码, or
-//! by the SHA-256 of its issued document, with its certificate and document
-//! hash, and the record of verifications,
-//! written in batches (one multi-row `INSERT` per chunk, one transaction
+//! Public verification (证书查验): the record of verifications, written in
+//! batches (one multi-row `INSERT` per chunk, one transaction
 //! per batch) so that recording stays off the verifier's path.
 
 use sqlx::{AssertSqlSafe, Database};
-use zhengshu_domain::{Channel, Verdict, VerificationCode};
-use zhengshu_storage::{
-    NewVerification, Result, StorageError, VerifiableAnnotation, Verification, VerificationLog,
-};
+use zhengshu_domain::{Channel, Verdict};
+use zhengshu_storage::{NewVerification, Result, StorageError, Verification, VerificationLog};
 
-use crate::rows::{ANNOTATION_COLUMNS, AnnotationRow, CertificateRow, ms, timestamp};
+use crate::rows::{ms, timestamp};
 use crate::{Conn, Dialect, SqlStore, map_err};
 
 /// Rows per `INSERT`: at [`COLUMNS`] parameters each, this stays far below
 /// both engines' limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
 const ROWS_PER_INSERT: usize = 1000;
-
-#[derive(Debug, sqlx::FromRow)]
-struct CodeRow {
-    #[sqlx(flatten)]
-    annotation: AnnotationRow,
-    sha256: Option<String>,
-}
 
 #[derive(Debug, sqlx::FromRow)]
 struct VerificationRow {
@@ -75,40 +64,6 @@ where
     for<'v> &'v [u8]: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
     for<'v> Option<i64>: sqlx::Encode<'v, D::Db>,
 {
-    pub(crate) async fn by_code(&self, code: &VerificationCode) -> Result<VerifiableAnnotation> {
-        self.annotation_where("a.verification_code = $1", code.as_str())
-            .await
-    }
-
-    /// The one annotation matching `condition` (on `a`, the annotation, or
-    /// `d`, its document) with `value` bound as `$1`.
-    async fn annotation_where(&self, condition: &str, value: &str) -> Result<VerifiableAnnotation> {
-        let mut conn = self.pool.acquire().await.map_err(map_err::<D>)?;
-        let found = sqlx::query_as::<_, CodeRow>(AssertSqlSafe(format!(
-            "SELECT {ANNOTATION_COLUMNS}, d.sha256 FROM annotations a \
-             LEFT JOIN annotation_documents d ON d.annotation_id = a.id \
-             WHERE {condition} ORDER BY a.id LIMIT 1"
-        )))
-        .bind(value)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(map_err::<D>)?;
-        let certificate = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(format!(
-            "{}WHERE c.id = $1",
-            D::CERTIFICATE_SELECT
-        )))
-        .bind(found.annotation.certificate_id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(map_err::<D>)?
-        .into_certificate(&self.vault)?;
-        Ok(VerifiableAnnotation {
-            annotation: found.annotation.try_into()?,
-            certificate,
-            document_sha256: found.sha256,
-        })
-    }
-
     pub(crate) async fn record(&self, batch: &[NewVerification]) -> Result<()> {
         if batch.is_empty() {
             return Ok(());

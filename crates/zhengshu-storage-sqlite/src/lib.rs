@@ -53,6 +53,7 @@ impl Dialect for SqliteDialect {
     const DATE_PARAM: &'static str = "";
     /// Dates are `YYYY-MM-DD` text.
     const ISSUE_YEAR: &'static str = "CAST(substr(c.issue_date, 1, 4) AS INTEGER)";
+    const READERS: usize = 4;
 
     /// Opens (creating if missing) the database at a `sqlite://PATH` URL.
     async fn connect(url: &str) -> Result<SqlitePool> {
@@ -63,8 +64,11 @@ impl Dialect for SqliteDialect {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // A file cannot hang up: no ping before each query (the pool's
+        // default), which would cost a trip to the connection's thread.
         SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(12)
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(map_err::<Self>)

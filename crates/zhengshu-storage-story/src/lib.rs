@@ -64,6 +64,7 @@ macro_rules! story_tests {
             failed_attempts_wait_then_give_up,
             only_a_ready_valid_annotation_is_withdrawn,
             verification_codes_find_their_annotation,
+            simultaneous_look_ups_each_get_their_own_answer,
             verifications_round_trip_counted_newest_first,
             five_hundred_verifications_are_written_at_once,
             verifiers_are_kept_only_as_keyed_hashes,

@@ -338,3 +338,39 @@ pub async fn number_and_name_answer_a_wrong_name_like_an_unknown_number(s: &dyn 
         Outcome::NotFound
     );
 }
+
+/// Look-ups at the same moment (which the store may answer together) each
+/// get their own answer: two annotations, an unknown code, the certificate
+/// by number and an unknown number, 200 look-ups at once.
+pub async fn simultaneous_look_ups_each_get_their_own_answer(s: &dyn Storage) {
+    let (cert, holder) = seed_annotatable(s).await;
+    let (first, _) = ready_annotation(s, cert, holder, &code(1)).await;
+    let (second, _) = ready_annotation(s, cert, holder, &code(2)).await;
+    let number = zhengshu_domain::CertificateNumber::parse("ZY2024000001").unwrap();
+    let unknown = zhengshu_domain::CertificateNumber::parse("ZY2024999999").unwrap();
+    let looks = (0..200u8).map(|i| {
+        let (number, unknown) = (&number, &unknown);
+        async move {
+            match i % 5 {
+                0 => assert_eq!(
+                    s.annotation_by_code(&code(1)).await.unwrap().annotation.id,
+                    first.id
+                ),
+                1 => assert_eq!(
+                    s.annotation_by_code(&code(2)).await.unwrap().annotation.id,
+                    second.id
+                ),
+                2 => assert!(matches!(
+                    s.annotation_by_code(&code(3)).await,
+                    Err(StorageError::NotFound)
+                )),
+                3 => assert_eq!(s.certificate_by_number(number).await.unwrap().id, cert),
+                _ => assert!(matches!(
+                    s.certificate_by_number(unknown).await,
+                    Err(StorageError::NotFound)
+                )),
+            }
+        }
+    });
+    futures_util::future::join_all(looks).await;
+}
