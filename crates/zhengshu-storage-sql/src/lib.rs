@@ -21,6 +21,7 @@ mod import;
 pub mod rows;
 mod staff;
 mod store;
+mod support;
 mod verifications;
 
 use std::collections::HashSet;
