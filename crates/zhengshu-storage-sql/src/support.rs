@@ -72,12 +72,13 @@ where
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let id = r.id;
-            let certificates: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+            let certificates: Vec<String> = sqlx::query_scalar(
                 "SELECT c.number FROM certificates c \
                  JOIN qualification_types q ON q.code = c.qualification_code \
-                 WHERE q.body_code = $1 AND c.id_index = (SELECT id_index FROM holders WHERE id = $2) \
-                 ORDER BY c.number"
-            )))
+                 WHERE q.body_code = $1 \
+                 AND c.id_index = (SELECT id_index FROM holders WHERE id = $2) \
+                 ORDER BY c.number",
+            )
             .bind(body.to_owned())
             .bind(id)
             .fetch_all(&self.pool)
