@@ -251,6 +251,18 @@ where
         Ok(())
     }
 
+    /// Writes account `id`'s TOTP key in clear, as a database from before
+    /// keys were sealed holds it (tests of the sealing at start-up).
+    pub async fn store_clear_totp(&self, id: i64, secret: &[u8]) -> Result<()> {
+        sqlx::query("UPDATE staff SET totp_secret = $1, totp_sealed = FALSE WHERE id = $2")
+            .bind(secret.to_vec())
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err::<D>)?;
+        Ok(())
+    }
+
     pub(crate) async fn open_staff_session(
         &self,
         s: &NewStaffSession,

@@ -410,3 +410,47 @@ pub async fn holder_accounts_are_found_and_unlinked_by_their_body_only(s: &dyn S
     assert_eq!(found[0].holder.id, rightful);
     verify_whole_chain(s).await;
 }
+
+/// A TOTP key stored in clear (by a release before keys were sealed) is
+/// refused rather than used, and sealed by the next migration at start-up;
+/// `clear` writes one behind the store's back.
+pub async fn clear_totp_keys_are_sealed_at_start_up(
+    s: &dyn Storage,
+    clear: impl AsyncFn(i64, Vec<u8>),
+) {
+    seed_reference(s).await;
+    let new = NewStaff {
+        username: Username::parse("admin_a").unwrap(),
+        body: Some(BodyCode::parse("pharmacist_center").unwrap()),
+        role: Role::Admin,
+        enrolment_hash: vec![1; 32],
+        enrolment_expires: at("2024-05-02T08:00:00Z"),
+    };
+    let created = s
+        .create_staff(
+            &new,
+            &event(Some("pharmacist_center"), "staff:admin_a"),
+            at(T0),
+        )
+        .await
+        .unwrap();
+    let enrolment = Enrolment {
+        password_hash: "hash".into(),
+        totp_secret: vec![3; 20],
+        totp_step: 100,
+        recovery_hashes: vec![vec![4; 32]],
+    };
+    s.enrol_staff(created.id, &[1; 32], &enrolment, at(T0))
+        .await
+        .unwrap();
+    clear(created.id, vec![7; 20]).await;
+    assert!(
+        s.staff(created.id).await.is_err(),
+        "a key in clear is refused, not used"
+    );
+    s.migrate().await.unwrap();
+    let sealed = s.staff(created.id).await.unwrap();
+    assert_eq!(sealed.totp_secret.as_deref(), Some(&[7u8; 20][..]));
+    let dump = s.dump().await.unwrap().to_lowercase();
+    assert!(!dump.contains(&"07".repeat(12)), "still in clear");
+}
