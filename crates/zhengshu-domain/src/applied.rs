@@ -50,9 +50,10 @@ pub struct Annotation {
 }
 
 impl Annotation {
-    /// Whether `holder` applied for this annotation.
+    /// Whether `holder` applied for this annotation (and is still linked
+    /// to the identity it applied with).
     pub fn belongs_to(&self, holder: &Holder) -> bool {
-        self.holder_id == holder.id
+        self.holder_id == holder.id && holder.unlinked_at.is_none()
     }
 
     /// The state on `today`: a ready annotation past its last day is

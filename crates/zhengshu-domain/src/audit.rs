@@ -58,6 +58,31 @@ pub struct NewAuditEvent {
     pub after: Option<String>,
 }
 
+/// What an event's subject names, as far as it decides the event's body:
+/// a certificate (by number) and an annotation (by id) belong to the body
+/// of the certificate's qualification type, `body:CODE` to that body;
+/// anything else (a holder account, a staff account) to none by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubjectRef<'a> {
+    Certificate(&'a str),
+    Annotation(i64),
+    Body(&'a str),
+    Other,
+}
+
+impl<'a> SubjectRef<'a> {
+    pub fn parse(subject: &'a str) -> Self {
+        match subject.split_once(':') {
+            Some(("certificate", n)) if !n.is_empty() => SubjectRef::Certificate(n),
+            Some(("annotation", id)) => {
+                id.parse().map_or(SubjectRef::Other, SubjectRef::Annotation)
+            }
+            Some(("body", code)) if !code.is_empty() => SubjectRef::Body(code),
+            _ => SubjectRef::Other,
+        }
+    }
+}
+
 /// A recorded event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
@@ -283,6 +308,31 @@ impl ChainCheck {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn subjects_say_which_record_decides_the_body() {
+        assert_eq!(
+            SubjectRef::parse("certificate:ZY0001"),
+            SubjectRef::Certificate("ZY0001")
+        );
+        assert_eq!(
+            SubjectRef::parse("annotation:42"),
+            SubjectRef::Annotation(42)
+        );
+        assert_eq!(
+            SubjectRef::parse("body:pharmacist_center"),
+            SubjectRef::Body("pharmacist_center")
+        );
+        for other in [
+            "holder:7",
+            "staff:admin_a",
+            "annotation:x",
+            "certificate:",
+            "plain",
+        ] {
+            assert_eq!(SubjectRef::parse(other), SubjectRef::Other, "{other}");
+        }
+    }
+
     use super::*;
 
     fn chain(n: i64) -> Vec<AuditEvent> {

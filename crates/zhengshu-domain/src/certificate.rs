@@ -142,9 +142,12 @@ pub struct Certificate {
 
 impl Certificate {
     /// Whether this certificate is `holder`'s: the same ID type, ID number
-    /// and name. A certificate of somebody else is treated as absent.
+    /// and name, and the account not unlinked from that identity. A
+    /// certificate of somebody else is treated as absent.
     pub fn belongs_to(&self, holder: &Holder) -> bool {
-        self.data.id == holder.id_document && self.data.name == holder.name
+        holder.unlinked_at.is_none()
+            && self.data.id == holder.id_document
+            && self.data.name == holder.name
     }
 }
 
@@ -199,6 +202,7 @@ mod tests {
             password_hash: String::new(),
             created_at: Timestamp::UNIX_EPOCH,
             accepted_terms: None,
+            unlinked_at: None,
         }
     }
 
@@ -221,6 +225,14 @@ mod tests {
             (
                 "another name",
                 holder("张叁", IdType::ResidentId, ID),
+                false,
+            ),
+            (
+                "the account unlinked from the identity",
+                Holder {
+                    unlinked_at: Some(Timestamp::UNIX_EPOCH),
+                    ..holder("张三", IdType::ResidentId, ID)
+                },
                 false,
             ),
             (

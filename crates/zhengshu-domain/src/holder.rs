@@ -67,6 +67,10 @@ pub struct Holder {
     pub created_at: Timestamp,
     /// The terms version this holder agreed to last, if any.
     pub accepted_terms: Option<i32>,
+    /// When an issuing body's officer unlinked the account from the
+    /// identity it registered with (someone else's, reported by its
+    /// rightful holder): from then on no certificate or annotation is its.
+    pub unlinked_at: Option<Timestamp>,
 }
 
 /// A published version of the service terms.

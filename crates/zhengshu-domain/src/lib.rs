@@ -30,7 +30,7 @@ pub use annotation::{
 pub use applied::{Annotation, NewAnnotation};
 pub use audit::{
     Actor, AuditContext, AuditEvent, AuditHead, ChainBreak, ChainCheck, ChainFields, NewAuditEvent,
-    chain_hash,
+    SubjectRef, chain_hash,
 };
 pub use certificate::{
     Certificate, CertificateNumber, CertificateStatus, NewCertificate, Revocation, Sex,

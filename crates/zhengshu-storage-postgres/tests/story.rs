@@ -10,3 +10,14 @@ async fn fresh() -> FreshPg {
 }
 
 zhengshu_storage_story::story_tests!(fresh());
+
+/// Writes behind the store's back, so it takes the store itself.
+#[tokio::test]
+async fn clear_totp_keys_are_sealed_at_start_up() {
+    let db = fresh().await;
+    zhengshu_storage_story::clear_totp_keys_are_sealed_at_start_up(
+        &*db,
+        async |id, secret: Vec<u8>| db.store_clear_totp(id, &secret).await.unwrap(),
+    )
+    .await;
+}

@@ -10,7 +10,7 @@
 
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Database};
-use zhengshu_domain::{AuditEvent, AuditHead, ChainFields, NewAuditEvent, chain_hash};
+use zhengshu_domain::{AuditEvent, AuditHead, ChainFields, NewAuditEvent, SubjectRef, chain_hash};
 use zhengshu_storage::{AuditFilter, Result};
 
 use crate::rows::{AUDIT_COLUMNS, AuditRow, ms};
@@ -36,7 +36,7 @@ where
     <D::Db as Database>::Arguments: sqlx::IntoArguments<D::Db>,
     usize: sqlx::ColumnIndex<<D::Db as Database>::Row>,
     for<'v> i64: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
-    for<'v> String: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> String: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
     for<'v> Vec<u8>: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
     for<'v> Option<String>: sqlx::Encode<'v, D::Db>,
 {
@@ -46,7 +46,11 @@ where
             .await
             .map_err(map_err::<D>)?;
     let actor = event.actor.label();
-    let c = &event.context;
+    let mut c = event.context.clone();
+    if c.body.is_none() {
+        c.body = body_of_subject::<D>(conn, &event.subject).await?;
+    }
+    let c = &c;
     let hash = chain_hash(&ChainFields {
         seq,
         at_ms: ms(at),
@@ -89,6 +93,40 @@ where
         id,
         head: AuditHead { count: seq, hash },
     })
+}
+
+/// The body an event about `subject` belongs to when its recorder did not
+/// say: the body of the certificate (or of an annotation's certificate)
+/// it concerns, read in the appending transaction, so that holders' and
+/// workers' events reach that body's auditors.
+async fn body_of_subject<D: Dialect>(conn: &mut Conn<D>, subject: &str) -> Result<Option<String>>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = D::Db>,
+    <D::Db as Database>::Arguments: sqlx::IntoArguments<D::Db>,
+    usize: sqlx::ColumnIndex<<D::Db as Database>::Row>,
+    for<'v> i64: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> String: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+{
+    const BY_CERTIFICATE: &str = "SELECT q.body_code FROM certificates c \
+         JOIN qualification_types q ON q.code = c.qualification_code WHERE c.number = $1";
+    const BY_ANNOTATION: &str = "SELECT q.body_code FROM annotations a \
+         JOIN certificates c ON c.id = a.certificate_id \
+         JOIN qualification_types q ON q.code = c.qualification_code WHERE a.id = $1";
+    let found = match SubjectRef::parse(subject) {
+        SubjectRef::Certificate(number) => sqlx::query_scalar::<_, String>(BY_CERTIFICATE)
+            .bind(number.to_owned())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(map_err::<D>)?,
+        SubjectRef::Annotation(id) => sqlx::query_scalar::<_, String>(BY_ANNOTATION)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(map_err::<D>)?,
+        SubjectRef::Body(code) => Some(code.to_owned()),
+        SubjectRef::Other => None,
+    };
+    Ok(found)
 }
 
 impl<D: Dialect> SqlStore<D>

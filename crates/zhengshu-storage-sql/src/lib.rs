@@ -23,6 +23,7 @@ mod readers;
 pub mod rows;
 mod staff;
 mod store;
+mod support;
 mod verifications;
 
 use std::collections::HashSet;

@@ -144,7 +144,7 @@ impl TryFrom<IssueYearsRow> for IssueYears {
 }
 
 pub const HOLDER_COLUMNS: &str = "h.id, h.username, h.name, h.id_type, h.id_cipher, \
-     h.password_hash, h.created_at_ms, \
+     h.password_hash, h.created_at_ms, h.unlinked_at_ms, \
      (SELECT MAX(a.version) FROM terms_acceptances a WHERE a.holder_id = h.id) AS accepted_terms";
 
 #[derive(Debug, sqlx::FromRow)]
@@ -156,6 +156,7 @@ pub struct HolderRow {
     pub id_cipher: Vec<u8>,
     pub password_hash: String,
     pub created_at_ms: i64,
+    pub unlinked_at_ms: Option<i64>,
     pub accepted_terms: Option<i32>,
 }
 
@@ -169,6 +170,7 @@ impl HolderRow {
             password_hash: self.password_hash,
             created_at: timestamp(self.created_at_ms)?,
             accepted_terms: self.accepted_terms,
+            unlinked_at: self.unlinked_at_ms.map(timestamp).transpose()?,
         })
     }
 }
@@ -233,7 +235,7 @@ impl TryFrom<AuditRow> for AuditEvent {
 }
 
 pub const STAFF_COLUMNS: &str = "id, username, body_code, role, password_hash, totp_secret, \
-     last_totp_step, created_at_ms, disabled";
+     totp_sealed, last_totp_step, created_at_ms, disabled";
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct StaffRow {
@@ -243,14 +245,32 @@ pub struct StaffRow {
     pub role: String,
     pub password_hash: Option<String>,
     pub totp_secret: Option<Vec<u8>>,
+    pub totp_sealed: bool,
     pub last_totp_step: i64,
     pub created_at_ms: i64,
     pub disabled: bool,
 }
 
-impl TryFrom<StaffRow> for zhengshu_domain::Staff {
-    type Error = StorageError;
-    fn try_from(r: StaffRow) -> Result<Self, StorageError> {
+/// What a staff member's sealed TOTP key is bound to: the account's id.
+pub fn totp_context(id: i64) -> Vec<u8> {
+    format!("staff-totp:{id}").into_bytes()
+}
+
+impl StaffRow {
+    /// The account, its TOTP key opened with `vault`. A key still in clear
+    /// is refused (the start-up migration seals them).
+    pub fn into_staff(self, vault: &IdVault) -> Result<zhengshu_domain::Staff, StorageError> {
+        let r = self;
+        let totp_secret = match (&r.totp_secret, r.totp_sealed) {
+            (Some(c), true) => Some(vault.open_secret(c, &totp_context(r.id))?),
+            (Some(_), false) => {
+                return Err(StorageError::corrupt(format!(
+                    "staff {} has a TOTP key in clear",
+                    r.id
+                )));
+            }
+            (None, _) => None,
+        };
         Ok(zhengshu_domain::Staff {
             id: r.id,
             username: zhengshu_domain::Username::parse(&r.username)
@@ -262,7 +282,7 @@ impl TryFrom<StaffRow> for zhengshu_domain::Staff {
             role: zhengshu_domain::Role::from_code(&r.role)
                 .ok_or_else(|| StorageError::corrupt(format!("bad role {:?}", r.role)))?,
             password_hash: r.password_hash,
-            totp_secret: r.totp_secret,
+            totp_secret,
             last_totp_step: r.last_totp_step,
             created_at: timestamp(r.created_at_ms)?,
             disabled: r.disabled,

@@ -2,7 +2,8 @@
 //! TOTP step used, one-time recovery codes) and console sessions. Every
 //! change to an account is audited in its own transaction; a TOTP step is
 //! used up by one conditional `UPDATE`, so a code is accepted once however
-//! many requests carry it.
+//! many requests carry it. TOTP keys are stored sealed by the vault,
+//! bound to the account's id.
 
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Database};
@@ -11,7 +12,9 @@ use zhengshu_storage::{
     Enrolment, NewStaff, NewStaffSession, Result, StaffSessionRecord, StorageError,
 };
 
-use crate::rows::{STAFF_COLUMNS, STAFF_SESSION_COLUMNS, StaffRow, StaffSessionRow, ms};
+use crate::rows::{
+    STAFF_COLUMNS, STAFF_SESSION_COLUMNS, StaffRow, StaffSessionRow, ms, totp_context,
+};
 use crate::{Conn, Dialect, SqlStore, insert_audit, map_err};
 
 impl<D: Dialect> SqlStore<D>
@@ -39,7 +42,7 @@ where
         .fetch_one(&self.pool)
         .await
         .map_err(map_err::<D>)?
-        .try_into()
+        .into_staff(&self.vault)
     }
 
     pub(crate) async fn staff_enrolling(&self, hash: &[u8], now: Timestamp) -> Result<Staff> {
@@ -52,7 +55,7 @@ where
         .fetch_one(&self.pool)
         .await
         .map_err(map_err::<D>)?
-        .try_into()
+        .into_staff(&self.vault)
     }
 
     pub(crate) async fn list_staff(&self, body: Option<&str>) -> Result<Vec<Staff>> {
@@ -65,7 +68,7 @@ where
         .await
         .map_err(map_err::<D>)?
         .into_iter()
-        .map(TryInto::try_into)
+        .map(|r| r.into_staff(&self.vault))
         .collect()
     }
 
@@ -104,12 +107,12 @@ where
     ) -> Result<()> {
         let mut tx = D::begin_write(&self.pool).await?;
         let done = sqlx::query(
-            "UPDATE staff SET password_hash = $1, totp_secret = $2, last_totp_step = $3, \
-             enrolment_hash = NULL, enrolment_expires_ms = NULL \
+            "UPDATE staff SET password_hash = $1, totp_secret = $2, totp_sealed = TRUE, \
+             last_totp_step = $3, enrolment_hash = NULL, enrolment_expires_ms = NULL \
              WHERE id = $4 AND enrolment_hash = $5 AND enrolment_expires_ms > $6",
         )
         .bind(e.password_hash.clone())
-        .bind(e.totp_secret.clone())
+        .bind(self.vault.seal_secret(&e.totp_secret, &totp_context(id)))
         .bind(e.totp_step)
         .bind(id)
         .bind(enrolment_hash.to_vec())
@@ -140,7 +143,7 @@ where
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err::<D>)?
-        .try_into()?;
+        .into_staff(&self.vault)?;
         let event = NewAuditEvent {
             context: zhengshu_domain::AuditContext {
                 body: staff.body.as_ref().map(|b| b.to_string()),
@@ -198,7 +201,8 @@ where
     ) -> Result<()> {
         let mut tx = D::begin_write(&self.pool).await?;
         let done = sqlx::query(
-            "UPDATE staff SET password_hash = NULL, totp_secret = NULL, last_totp_step = 0, \
+            "UPDATE staff SET password_hash = NULL, totp_secret = NULL, totp_sealed = FALSE, \
+             last_totp_step = 0, \
              enrolment_hash = $1, enrolment_expires_ms = $2 WHERE id = $3",
         )
         .bind(enrolment_hash.to_vec())
@@ -222,6 +226,40 @@ where
         let appended = insert_audit::<D>(&mut tx, event, at).await?;
         tx.commit().await.map_err(map_err::<D>)?;
         self.announce(Some(&appended));
+        Ok(())
+    }
+
+    /// Seals the TOTP keys stored in clear before keys were sealed.
+    pub(crate) async fn seal_clear_totp(&self) -> Result<()> {
+        let clear: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT id, totp_secret FROM staff WHERE totp_secret IS NOT NULL AND NOT totp_sealed",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err::<D>)?;
+        for (id, secret) in clear {
+            sqlx::query(
+                "UPDATE staff SET totp_secret = $1, totp_sealed = TRUE \
+                 WHERE id = $2 AND NOT totp_sealed",
+            )
+            .bind(self.vault.seal_secret(&secret, &totp_context(id)))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err::<D>)?;
+        }
+        Ok(())
+    }
+
+    /// Writes account `id`'s TOTP key in clear, as a database from before
+    /// keys were sealed holds it (tests of the sealing at start-up).
+    pub async fn store_clear_totp(&self, id: i64, secret: &[u8]) -> Result<()> {
+        sqlx::query("UPDATE staff SET totp_secret = $1, totp_sealed = FALSE WHERE id = $2")
+            .bind(secret.to_vec())
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err::<D>)?;
         Ok(())
     }
 

@@ -13,10 +13,10 @@ use zhengshu_domain::{
     QualificationType, Revocation, Staff, TermsVersion, Username, VerificationCode,
 };
 use zhengshu_storage::{
-    AuditFilter, Conflict, Enrolment, Generated, ImportTx, IssuedDocument, Job, LoginFailures,
-    NewHolder, NewSession, NewStaff, NewStaffSession, NewVerification, Reservation, Result, Retry,
-    SessionRecord, StaffSessionRecord, Storage, StorageError, ThrottleRule, VerifiableAnnotation,
-    VerificationLog,
+    AuditFilter, Conflict, Enrolment, Generated, HolderSearch, ImportTx, IssuedDocument, Job,
+    LinkedHolder, LoginFailures, NewHolder, NewSession, NewStaff, NewStaffSession, NewVerification,
+    Reservation, Result, Retry, SessionRecord, StaffSessionRecord, Storage, StorageError,
+    ThrottleRule, VerifiableAnnotation, VerificationLog,
 };
 
 use crate::rows::{
@@ -51,6 +51,7 @@ where
     #[tracing::instrument(skip(self))]
     async fn migrate(&self) -> Result<()> {
         D::migrate(&self.pool).await?;
+        self.seal_clear_totp().await?;
         self.seal_unchained().await
     }
 
@@ -663,6 +664,24 @@ where
         at: Timestamp,
     ) -> Result<()> {
         self.reset(id, enrolment_hash, expires, event, at).await
+    }
+
+    async fn holders_of_body(
+        &self,
+        body: &str,
+        search: &HolderSearch,
+    ) -> Result<Vec<LinkedHolder>> {
+        self.linked_holders(body, search).await
+    }
+
+    async fn unlink_holder(
+        &self,
+        id: i64,
+        body: &str,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.unlink(id, body, event, at).await
     }
 
     async fn create_staff_session(&self, s: &NewStaffSession, at: Timestamp) -> Result<()> {

@@ -80,7 +80,7 @@ fn t(s: &str) -> Timestamp {
     at(s)
 }
 
-fn generated(from: Day) -> Generated {
+pub(crate) fn generated(from: Day) -> Generated {
     Generated {
         content: format!("%PDF-1.7 document of {from}").into_bytes(),
         valid_from: from,

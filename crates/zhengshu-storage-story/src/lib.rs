@@ -73,7 +73,9 @@ macro_rules! story_tests {
             issued_documents_are_found_by_code_and_hash,
             forty_simultaneous_appends_make_one_chain,
             audit_pages_filter_by_body_and_sort,
-            staff_enrol_once_and_use_each_code_once
+            staff_enrol_once_and_use_each_code_once,
+            events_about_a_certificate_carry_its_body,
+            holder_accounts_are_found_and_unlinked_by_their_body_only
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {

@@ -29,7 +29,8 @@ pub use annotations::{Generated, Job, Retry};
 pub use documents::IssuedDocument;
 pub use error::{Conflict, StorageError};
 pub use staff::{
-    AuditFilter, AuditHeadSink, Enrolment, NewStaff, NewStaffSession, StaffSessionRecord,
+    AuditFilter, AuditHeadSink, Enrolment, HolderSearch, LinkedHolder, NewStaff, NewStaffSession,
+    StaffSessionRecord,
 };
 pub use vault::{IdVault, SealedId, VaultKeys};
 pub use verifications::{
@@ -375,6 +376,25 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         id: i64,
         enrolment_hash: &[u8],
         expires: Timestamp,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()>;
+
+    /// The holder accounts that hold the identity (the blind index) of a
+    /// certificate of `body` and that `search` finds, each with the
+    /// numbers of `body`'s certificates of that identity; unlinked
+    /// accounts are not listed.
+    async fn holders_of_body(&self, body: &str, search: &HolderSearch)
+    -> Result<Vec<LinkedHolder>>;
+    /// Unlinks holder account `id` from its identity, if it holds that of
+    /// a certificate of `body` (`NotFound` otherwise, also when unlinked
+    /// already): its blind index is replaced by a random value (freeing
+    /// the identity for another registration), its sessions end, and
+    /// `event` is recorded, in one transaction.
+    async fn unlink_holder(
+        &self,
+        id: i64,
+        body: &str,
         event: &NewAuditEvent,
         at: Timestamp,
     ) -> Result<()>;

@@ -5,10 +5,11 @@
 //! reads the audit log with. Also [`AuditHeadSink`], through which a
 //! store reports every new head of the audit chain after its transaction
 //! commits, so that the layer that knows where to write it keeps a copy
-//! outside the database.
+//! outside the database. And what an officer's holder support reads: the
+//! holder accounts that hold the identity of a body's certificate.
 
 use jiff::Timestamp;
-use zhengshu_domain::{AuditHead, BodyCode, Role, Username};
+use zhengshu_domain::{AuditHead, BodyCode, CertificateNumber, Holder, IdDocument, Role, Username};
 
 /// An account to create, not yet enrolled.
 #[derive(Debug, Clone)]
@@ -67,4 +68,20 @@ pub struct AuditFilter {
 /// Receives every new head of the audit chain once it is committed.
 pub trait AuditHeadSink: Send + Sync + std::fmt::Debug {
     fn appended(&self, head: &AuditHead);
+}
+
+/// What an officer looks a holder account up by: a certificate's number,
+/// or an ID document (found through its blind index, never in clear).
+#[derive(Debug, Clone)]
+pub enum HolderSearch {
+    Certificate(CertificateNumber),
+    Id(Vec<IdDocument>),
+}
+
+/// A holder account holding the identity of one or more of a body's
+/// certificates, with those certificates' numbers (of that body only).
+#[derive(Debug, Clone)]
+pub struct LinkedHolder {
+    pub holder: Holder,
+    pub certificates: Vec<String>,
 }

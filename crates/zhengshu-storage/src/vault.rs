@@ -1,8 +1,10 @@
 //! At-rest protection of ID numbers: each number is sealed with
 //! AES-256-GCM (random 96-bit nonce, the ID type as associated data) and
 //! indexed by HMAC-SHA256 over type and number, so equal documents can be
-//! found without decrypting anything. The keys come from configuration and
-//! are never printed.
+//! found without decrypting anything. Other secrets kept for later use
+//! (staff members' TOTP keys) are sealed with the same key, bound to the
+//! row they belong to. The keys come from configuration and are never
+//! printed.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -78,6 +80,48 @@ impl IdVault {
         }
     }
 
+    /// Seals another secret (a staff member's TOTP key) the same way,
+    /// bound to `context` (associated data naming what it belongs to), so
+    /// a sealed value copied to another row does not open.
+    pub fn seal_secret(&self, secret: &[u8], context: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rng().fill_bytes(&mut nonce);
+        let sealed = self
+            .cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: secret,
+                    aad: context,
+                },
+            )
+            // Encryption of a short message with a valid key cannot fail.
+            .unwrap_or_default();
+        let mut cipher = Vec::with_capacity(NONCE_LEN + sealed.len());
+        cipher.extend_from_slice(&nonce);
+        cipher.extend_from_slice(&sealed);
+        cipher
+    }
+
+    /// Opens what [`IdVault::seal_secret`] sealed for `context`.
+    pub fn open_secret(&self, cipher: &[u8], context: &[u8]) -> Result<Vec<u8>, StorageError> {
+        if cipher.len() <= NONCE_LEN {
+            return Err(StorageError::corrupt("sealed secret too short"));
+        }
+        let (nonce, sealed) = cipher.split_at(NONCE_LEN);
+        self.cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: context,
+                },
+            )
+            .map_err(|_| {
+                StorageError::corrupt("sealed secret does not open with the configured key")
+            })
+    }
+
     /// The look-up key of a document.
     pub fn blind_index(&self, doc: &IdDocument) -> Vec<u8> {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key)
@@ -141,5 +185,18 @@ mod tests {
         t[15] ^= 1;
         assert!(v.open(IdType::ResidentId, &t).is_err());
         assert_ne!(vault(7).blind_index(&doc), s1.index);
+    }
+
+    #[test]
+    fn secrets_open_only_for_their_context_and_key() {
+        let v = vault(1);
+        let secret = [0x5a_u8; 20];
+        let sealed = v.seal_secret(&secret, b"totp:1");
+        assert_ne!(sealed, v.seal_secret(&secret, b"totp:1"), "random nonces");
+        assert!(!sealed.windows(4).any(|w| w == [0x5a; 4]));
+        assert_eq!(v.open_secret(&sealed, b"totp:1").unwrap(), secret);
+        assert!(v.open_secret(&sealed, b"totp:2").is_err(), "another row");
+        assert!(vault(7).open_secret(&sealed, b"totp:1").is_err());
+        assert!(v.open_secret(&sealed[..12], b"totp:1").is_err());
     }
 }

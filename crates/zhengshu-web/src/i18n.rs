@@ -304,6 +304,11 @@ mod tests {
                 "password_mismatch",
                 "annotation_days",
                 "annotation_scenario",
+                "totp_wrong",
+                "body_unknown",
+                "role_not_allowed",
+                "search_invalid",
+                "unlink_reason",
             ];
             for code in fields
                 .iter()
@@ -335,6 +340,14 @@ mod tests {
             include_str!("../templates/details.html"),
             include_str!("../templates/download.html"),
             include_str!("../templates/rarechars.html"),
+            include_str!("../templates/console_nav.html"),
+            include_str!("../templates/console_home.html"),
+            include_str!("../templates/console_staff.html"),
+            include_str!("../templates/console_holders.html"),
+            include_str!("../templates/console_audit.html"),
+            include_str!("../templates/console_login.html"),
+            include_str!("../templates/console_enrol.html"),
+            include_str!("../templates/console_enrolled.html"),
         ];
         let mut named = 0;
         for t in templates {

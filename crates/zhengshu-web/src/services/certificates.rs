@@ -10,6 +10,10 @@ use crate::state::AppState;
 
 /// The holder's certificates, newest first.
 pub async fn of(state: &AppState, holder: &Holder) -> Result<Vec<Certificate>, Error> {
+    // An account unlinked from its identity has none.
+    if holder.unlinked_at.is_some() {
+        return Ok(Vec::new());
+    }
     Ok(state
         .storage
         .certificates_of(&holder.id_document, &holder.name)

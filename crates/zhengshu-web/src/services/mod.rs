@@ -19,6 +19,7 @@ pub mod rarechars;
 pub mod scope;
 pub mod sessions;
 pub mod staff;
+pub mod support;
 pub mod terms;
 pub mod throttle;
 pub mod verification;

@@ -116,6 +116,47 @@ pub async fn invite(
     }
 }
 
+/// Clears the password and second factor of the account `username` and
+/// ends its sessions, for `by`, who must manage such an account (a body's
+/// admin for that body's staff, the operator for admins) and is not that
+/// account; answers the new enrolment path. Any other account, also one
+/// of another body, is `NotFound`, as if absent.
+pub async fn reset(
+    state: &AppState,
+    by: &Staff,
+    username: &str,
+    address: &str,
+) -> Result<String, Error> {
+    let name = Username::parse(username).map_err(|_| Error::NotFound)?;
+    let target = state.storage.staff_by_username(&name).await?;
+    let body = target.body.as_ref().map(BodyCode::as_str);
+    if target.id == by.id || !by.manages(body, target.role) {
+        return Err(Error::NotFound);
+    }
+    let now = state.clock.now();
+    let token = new_token();
+    let ev = event(
+        &Actor::Staff(by.username.as_str().to_owned()),
+        Some(by.role),
+        body,
+        Some(address),
+        "staff.reset",
+        format!("staff:{}", target.username.as_str()),
+        Some(r#"{"enrolled":false,"sessions":0}"#.to_owned()),
+    );
+    state
+        .storage
+        .reset_staff(
+            target.id,
+            &token_hash(&token),
+            now + ENROLMENT_VALID,
+            &ev,
+            now,
+        )
+        .await?;
+    Ok(format!("/console/enrol/{token}"))
+}
+
 /// The account a live enrolment link is for; `NotFound` otherwise.
 pub async fn enrolling(state: &AppState, token: &str) -> Result<Staff, Error> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -1,6 +1,8 @@
 //! The console of issuing-body staff and platform operators under
 //! `/console`: log-in with password and TOTP, enrolment from the one-time
-//! link, the dashboard, staff management and the audit log. Its session
+//! link, the dashboard, staff management (with resetting a member's
+//! password and second factor), officers' holder support and the audit
+//! log. Its session
 //! lives in its own `console_session` cookie, which holder pages never
 //! read (and the console never reads the holder's `session`); forms carry
 //! the pages' CSRF token. Every view is scoped by the domain's rules
@@ -9,6 +11,7 @@
 
 mod audit;
 mod enrol;
+mod holders;
 mod views;
 
 use askama::Template;
@@ -45,6 +48,9 @@ pub fn router() -> Router<AppState> {
             "/console/staff",
             get(views::staff_list).post(views::add_staff),
         )
+        .route("/console/staff/reset", post(views::reset_staff))
+        .route("/console/holders", get(holders::search))
+        .route("/console/holders/unlink", post(holders::unlink))
         .route("/console/audit", get(audit::list))
         .route("/console/audit.csv", get(audit::csv))
 }

@@ -25,6 +25,7 @@ struct HomePage {
     chrome: Chrome,
     frame: Frame,
     manages_staff: bool,
+    supports_holders: bool,
     reads_audit: bool,
 }
 
@@ -36,6 +37,7 @@ pub async fn dashboard(lang: Lang, Csrf(csrf): Csrf, Console(me): Console) -> Re
             chrome: frame.chrome.clone(),
             frame,
             manages_staff: matches!(me.role, Role::Admin | Role::Operator),
+            supports_holders: crate::services::support::allowed(&me),
             reads_audit: me.reads_audit() || me.role == Role::Operator,
         },
     )
@@ -47,6 +49,8 @@ struct Row {
     body: String,
     role: String,
     enrolled: bool,
+    /// Whether the viewer may reset this account's second factor.
+    resettable: bool,
 }
 
 #[derive(Template)]
@@ -59,6 +63,8 @@ struct StaffPage {
     roles: Vec<(&'static str, String)>,
     operator: bool,
     invited: Option<String>,
+    /// Whether `invited` is the link of a reset account.
+    reset: bool,
     errors: Vec<(&'static str, String)>,
     form: AddForm,
 }
@@ -92,6 +98,7 @@ async fn staff_page(
                 .map_or_else(String::new, ToString::to_string),
             role: lang.t(&format!("role-{}", s.role.code())),
             enrolled: s.enrolled(),
+            resettable: s.id != me.id && me.manages(s.body.as_ref().map(|b| b.as_str()), s.role),
         })
         .collect();
     let roles = match me.role {
@@ -115,6 +122,7 @@ async fn staff_page(
         roles,
         operator: me.role == Role::Operator,
         invited,
+        reset: false,
         errors,
         form,
     })
@@ -216,4 +224,37 @@ pub async fn add_staff(
     };
     let page = staff_page(&state, lang, &csrf, &me, invited, errors, keep).await?;
     Ok(render(status, &page))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ResetForm {
+    pub username: String,
+}
+
+/// Resets a staff member's password and second factor (an admin for their
+/// body's staff, the operator for admins) and shows the new enrolment
+/// link; any other account answers like an absent page.
+pub async fn reset_staff(
+    State(state): State<AppState>,
+    lang: Lang,
+    Csrf(csrf): Csrf,
+    Console(me): Console,
+    ClientAddr(client): ClientAddr,
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> Result<Response, PageError> {
+    let path = staff::reset(&state, &me, &form.username, &client).await?;
+    let link = format!("{}{path}", state.public_base_url.trim_end_matches('/'));
+    let mut page = staff_page(
+        &state,
+        lang,
+        &csrf,
+        &me,
+        Some(link),
+        Vec::new(),
+        AddForm::default(),
+    )
+    .await?;
+    page.reset = true;
+    Ok(render(StatusCode::OK, &page))
 }
