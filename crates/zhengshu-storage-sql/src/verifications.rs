@@ -93,10 +93,9 @@ where
         .fetch_one(&mut *conn)
         .await
         .map_err(map_err::<D>)?;
-        let certificate = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(format!(
-            "{}WHERE c.id = $1",
-            D::CERTIFICATE_SELECT
-        )))
+        let certificate = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(
+            crate::certificate_where::<D>("c.id = $1"),
+        ))
         .bind(found.annotation.certificate_id)
         .fetch_one(&mut *conn)
         .await
