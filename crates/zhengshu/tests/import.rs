@@ -219,6 +219,8 @@ async fn holders_are_answered_during_an_import(data_dir: &Path, db: &str) {
             stdin.flush().unwrap();
             std::thread::sleep(Duration::from_millis(50));
         }
+        // Still open: the import cannot finish before the test closes it.
+        stdin
     });
     let mut statuses = Vec::new();
     let mut rounds = 0;
@@ -241,7 +243,7 @@ async fn holders_are_answered_during_an_import(data_dir: &Path, db: &str) {
             log_in(port);
         }
     }
-    writer.join().unwrap();
+    drop(writer.join().unwrap());
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout} {out:?}");
