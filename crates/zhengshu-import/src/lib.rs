@@ -1,6 +1,8 @@
 //! Bulk import of certificates (§8): a UTF-8 CSV file with a header row,
-//! streamed and validated row by row, written in batches inside one
-//! database transaction. By default a file with any refused row imports
+//! streamed and validated row by row, written in batches, each a short
+//! transaction, and published at once when the file is accepted
+//! ([`zhengshu_storage::ImportTx`]): the service keeps answering meanwhile,
+//! and a refused or interrupted import leaves nothing. By default a file with any refused row imports
 //! nothing and the report lists every refusal by line and column; with
 //! `partial` the valid rows are kept and the refused ones are written, with
 //! their reasons, to a rejects file. Existing certificate numbers are
@@ -20,7 +22,7 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use zhengshu_domain::{Actor, BodyCode, NewAuditEvent, NewCertificate, QualificationCode};
-use zhengshu_storage::{RowOutcome, Storage, StorageError};
+use zhengshu_storage::{ImportTx, RowOutcome, Storage, StorageError};
 
 pub use header::{COLUMNS, REQUIRED};
 pub use row::{MAX_FIELD_CHARS, Rejection};
@@ -137,6 +139,47 @@ pub async fn import(
     };
     let now = Timestamp::now();
     let mut db = storage.begin_import(&options.actor).await?;
+    let fatal = match read_batches(
+        &mut rx,
+        &mut *db,
+        &mut report,
+        &mut rejects,
+        options,
+        now,
+        &mut progress,
+    )
+    .await
+    {
+        Ok(fatal) => fatal,
+        Err(e) => {
+            drop(rx);
+            let _ = reader.join();
+            // The import's own error matters more than a failed clean-up,
+            // which the next import does again.
+            let _ = db.rollback().await;
+            return Err(e);
+        }
+    };
+    drop(rx);
+    let _ = reader.join();
+    if let Some(e) = fatal {
+        db.rollback().await?;
+        return Err(e);
+    }
+    finish(db, report, rejects, options, now).await
+}
+
+/// Writes the parsed batches as they come; answers the file-level error
+/// that ended them early, if any.
+async fn read_batches(
+    rx: &mut mpsc::Receiver<Parsed>,
+    db: &mut dyn ImportTx,
+    report: &mut Report,
+    rejects: &mut Option<RejectsFile>,
+    options: &ImportOptions,
+    now: Timestamp,
+    progress: &mut (impl FnMut(u64) + Send),
+) -> Result<Option<ImportError>, ImportError> {
     let mut fatal = None;
     while let Some(msg) = rx.recv().await {
         let batch = match msg {
@@ -155,7 +198,7 @@ pub async fn import(
                     valid.push(c);
                     lines.push(line);
                 }
-                Err(rs) => refuse(&mut report, &mut rejects, rs)?,
+                Err(rs) => refuse(report, rejects, rs)?,
             }
         }
         // Once the file is bound to be refused as a whole, only validate.
@@ -177,19 +220,24 @@ pub async fn import(
                             column: Some(COLUMNS[0].into()),
                             reason,
                         };
-                        refuse(&mut report, &mut rejects, vec![r])?;
+                        refuse(report, rejects, vec![r])?;
                     }
                 }
             }
         }
         progress(report.rows);
     }
-    drop(rx);
-    let _ = reader.join();
-    if let Some(e) = fatal {
-        db.rollback().await?;
-        return Err(e);
-    }
+    Ok(fatal)
+}
+
+/// Publishes the import, or discards it, by the report.
+async fn finish(
+    mut db: Box<dyn ImportTx>,
+    mut report: Report,
+    mut rejects: Option<RejectsFile>,
+    options: &ImportOptions,
+    now: Timestamp,
+) -> Result<Report, ImportError> {
     if report.rows == 0 {
         db.rollback().await?;
         return Err(ImportError::NoRows);

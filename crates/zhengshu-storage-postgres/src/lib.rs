@@ -5,8 +5,8 @@
 //! that an application locks its certificate's row (`FOR UPDATE`) so that
 //! applications for one certificate run one after the other while others go
 //! on in parallel, that workers claim jobs with `FOR UPDATE SKIP LOCKED`,
-//! date columns, unique violations by constraint name, the dump, and bulk
-//! insertion from column arrays.
+//! date columns, unique violations by constraint name, the dump, bulk
+//! insertion with `COPY`, and who runs an import (its server process).
 #![forbid(unsafe_code)]
 
 mod import;
@@ -16,7 +16,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgQueryResult};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgQueryResult};
 // Dynamic SQL here is assembled from constants and table names read from
 // the catalogue, never from input; `AssertSqlSafe` records that.
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
@@ -119,5 +119,36 @@ impl Dialect for PgDialect {
 
     fn rows_affected(done: &PgQueryResult) -> u64 {
         done.rows_affected()
+    }
+
+    /// `lock_not_available`, `too_many_connections`, `query_canceled` (a
+    /// statement or lock timeout).
+    fn busy(e: &dyn sqlx::error::DatabaseError) -> bool {
+        matches!(e.code().as_deref(), Some("55P03" | "53300" | "57014"))
+    }
+
+    async fn begin_write_on(conn: &mut PgConnection) -> Result<Transaction<'_, Postgres>> {
+        sqlx::Connection::begin(conn).await.map_err(map_err::<Self>)
+    }
+
+    /// The server process of the import's connection, as `PID/START`: it
+    /// ends when the importing process dies and its connection closes.
+    async fn import_owner(conn: &mut PgConnection) -> Result<String> {
+        sqlx::query_scalar(
+            "SELECT pid::text || '/' || extract(epoch FROM backend_start)::text              FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+        )
+        .fetch_one(conn)
+        .await
+        .map_err(map_err::<Self>)
+    }
+
+    async fn import_owner_alive(conn: &mut PgConnection, owner: &str) -> Result<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity              WHERE pid::text || '/' || extract(epoch FROM backend_start)::text = $1)",
+        )
+        .bind(owner)
+        .fetch_one(conn)
+        .await
+        .map_err(map_err::<Self>)
     }
 }

@@ -86,7 +86,7 @@ where
             1,
         ) + "JOIN annotations a ON a.certificate_id = c.id \
              LEFT JOIN annotation_documents d ON d.annotation_id = a.id \
-             WHERE a.verification_code = $1";
+             WHERE a.verification_code = $1 AND " + crate::VISIBLE;
         let mut reader = self.reader().await?;
         let row = sqlx::query_as::<_, CodeRow>(AssertSqlSafe(sql))
             .bind(code.as_str())
@@ -97,7 +97,7 @@ where
 
     /// The certificate numbered `number`.
     pub(crate) async fn by_number(&self, number: &CertificateNumber) -> Result<Certificate> {
-        let sql = format!("{}WHERE c.number = $1", D::CERTIFICATE_SELECT);
+        let sql = crate::certificate_where::<D>("c.number = $1");
         let mut reader = self.reader().await?;
         let row = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
             .bind(number.as_str())

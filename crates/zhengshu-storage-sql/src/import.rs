@@ -1,54 +1,201 @@
-//! Import transactions: the dialect's [`BulkInsert`](crate::BulkInsert)
-//! writes each batch and skips numbers that exist; with `update`, each of
-//! those is read, compared and, when it differs, rewritten and audited with
-//! before and after. Nothing is visible before the commit.
+//! Imports in batches: the service never waits for an import. Each call to
+//! [`ImportTx::write`] is one short write transaction of its own: the
+//! dialect's [`BulkInsert`](crate::BulkInsert) inserts the new numbers
+//! tagged with the import's row in `import_batches` (state `staging`),
+//! which every read of certificates skips ([`VISIBLE`](crate::VISIBLE));
+//! with `update`, the new fields of existing certificates that differ are
+//! staged in `import_updates`. [`ImportTx::commit`] publishes in one small
+//! transaction: the staged updates applied and audited with before and
+//! after, the import's own events appended, the batch `published`.
+//!
+//! A refused import ([`ImportTx::rollback`]), one dropped unfinished, and
+//! one whose process died (its owner gone, [`Dialect::import_owner_alive`])
+//! are `abandoned`: their rows are deleted in short transactions, by the
+//! import itself or by the next import to start. Nothing of them is ever
+//! visible.
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sqlx::{AssertSqlSafe, Database, Transaction};
-use std::sync::Arc;
+use sqlx::pool::PoolConnection;
+use sqlx::{AssertSqlSafe, Database, Pool};
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock, Mutex};
 use zhengshu_domain::{Actor, NewAuditEvent, NewCertificate};
 
-use zhengshu_storage::{AuditHeadSink, IdVault, ImportTx, Result, RowOutcome, update_event};
+use zhengshu_storage::{
+    AuditHeadSink, Conflict, IdVault, ImportTx, Result, RowOutcome, StorageError, update_event,
+};
 
 use crate::rows::{CertificateRow, day_text, ms};
-use crate::{Appended, BulkInsert, Conn, Dialect, insert_audit, map_err};
+use crate::{Appended, BulkInsert, Conn, Dialect, certificate_where, insert_audit, map_err};
 
-/// One import in one transaction of engine `D`.
+/// Rows an abandoned batch loses per delete transaction: short enough that
+/// other writers hardly wait.
+const DISCARD_CHUNK: i64 = 5000;
+
+/// Staged updates a publication reads at once.
+const PUBLISH_CHUNK: i64 = 1000;
+
+/// This run of this process, in the owners of its imports: an owner that
+/// carries it is alive exactly while its import is in [`LIVE`].
+static RUN: LazyLock<String> = LazyLock::new(|| hex::encode(rand::random::<[u8; 8]>()));
+
+/// The owners of this process's imports that are neither finished nor
+/// dropped.
+static LIVE: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Mutex::default);
+
+fn live() -> std::sync::MutexGuard<'static, HashSet<String>> {
+    LIVE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether the import recorded as `owner` can still be running.
+async fn owner_alive<D: Dialect>(conn: &mut Conn<D>, owner: &str) -> Result<bool> {
+    let (engine_owner, run_and_n) = owner.split_once('#').unwrap_or((owner, ""));
+    if run_and_n
+        .split_once('#')
+        .is_some_and(|(run, _)| run == RUN.as_str())
+    {
+        return Ok(live().contains(owner));
+    }
+    D::import_owner_alive(conn, engine_owner).await
+}
+
+/// One import of engine `D`, on a connection of its own.
 pub struct SqlImport<D: Dialect> {
-    tx: Transaction<'static, D::Db>,
+    conn: PoolConnection<D::Db>,
+    batch: i64,
+    /// Recorded on the batch: the engine's owner, [`RUN`] and a number.
+    owner: String,
     bulk: D::Bulk,
     vault: IdVault,
     actor: Actor,
     sink: Option<Arc<dyn AuditHeadSink>>,
-    /// The newest event this import appended, announced after commit.
-    appended: Option<Appended>,
+    /// Events recorded by [`ImportTx::audit`], appended on publication.
+    events: Vec<NewAuditEvent>,
+    /// The time of the rows written, for the staged updates.
+    at: Timestamp,
 }
 
 impl<D: Dialect> std::fmt::Debug for SqlImport<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqlImport")
             .field("engine", &D::NAME)
+            .field("batch", &self.batch)
             .finish_non_exhaustive()
     }
 }
 
-impl<D: Dialect> SqlImport<D> {
+impl<D: Dialect> SqlImport<D>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = D::Db>,
+    <D::Db as Database>::Arguments: sqlx::IntoArguments<D::Db>,
+    usize: sqlx::ColumnIndex<<D::Db as Database>::Row>,
+    for<'v> i64: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> String: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+{
+    /// Discards the batches of imports that died, then opens a batch.
     pub(crate) async fn begin(
-        mut tx: Transaction<'static, D::Db>,
+        pool: &Pool<D::Db>,
         vault: IdVault,
         actor: Actor,
         sink: Option<Arc<dyn AuditHeadSink>>,
     ) -> Result<Self> {
-        let bulk = D::Bulk::begin(&mut tx).await?;
+        let mut conn = pool.acquire().await.map_err(map_err::<D>)?;
+        discard_abandoned::<D>(&mut *conn).await?;
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let owner = format!("{}#{}#{n}", D::import_owner(&mut *conn).await?, *RUN);
+        live().insert(owner.clone());
+        let at = Timestamp::now();
+        let mut tx = D::begin_write_on(&mut *conn).await?;
+        let batch: i64 = sqlx::query_scalar(
+            "INSERT INTO import_batches (state, owner, created_at_ms) \
+             VALUES ('staging', $1, $2) RETURNING id",
+        )
+        .bind(&owner)
+        .bind(ms(at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err::<D>)?;
+        tx.commit().await.map_err(map_err::<D>)?;
         Ok(Self {
-            tx,
-            bulk,
+            conn,
+            batch,
+            owner,
+            bulk: D::Bulk::default(),
             vault,
             actor,
             sink,
-            appended: None,
+            events: Vec::new(),
+            at,
         })
+    }
+}
+
+/// Discards every unpublished batch whose import is no longer running.
+pub(crate) async fn discard_abandoned<D: Dialect>(conn: &mut Conn<D>) -> Result<()>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = D::Db>,
+    <D::Db as Database>::Arguments: sqlx::IntoArguments<D::Db>,
+    usize: sqlx::ColumnIndex<<D::Db as Database>::Row>,
+    for<'v> i64: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> String: sqlx::Encode<'v, D::Db> + sqlx::Decode<'v, D::Db> + sqlx::Type<D::Db>,
+{
+    let open: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, state, owner FROM import_batches WHERE state <> 'published' ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(map_err::<D>)?;
+    for (batch, state, owner) in open {
+        if state == "abandoned" || !owner_alive::<D>(conn, &owner).await? {
+            tracing::info!(batch, "discarding an abandoned import");
+            discard::<D>(conn, batch).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Marks `batch` abandoned, then deletes its rows in short transactions and
+/// finally the batch itself. Safe to run twice at once, and to resume.
+async fn discard<D: Dialect>(conn: &mut Conn<D>, batch: i64) -> Result<()>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = D::Db>,
+    <D::Db as Database>::Arguments: sqlx::IntoArguments<D::Db>,
+    for<'v> i64: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
+{
+    let statements = [
+        "UPDATE import_batches SET state = 'abandoned' WHERE id = $1 AND state = 'staging'",
+        "DELETE FROM certificates WHERE id IN \
+         (SELECT id FROM certificates WHERE import_batch = $1 LIMIT $2)",
+        "DELETE FROM import_updates WHERE id IN \
+         (SELECT id FROM import_updates WHERE batch_id = $1 LIMIT $2)",
+        "DELETE FROM import_batches WHERE id = $1 AND state = 'abandoned'",
+    ];
+    for (i, sql) in statements.into_iter().enumerate() {
+        let chunked = i == 1 || i == 2;
+        loop {
+            let mut tx = D::begin_write_on(conn).await?;
+            let mut q = sqlx::query(sql).bind(batch);
+            if chunked {
+                q = q.bind(DISCARD_CHUNK);
+            }
+            let done = q.execute(&mut *tx).await.map_err(map_err::<D>)?;
+            tx.commit().await.map_err(map_err::<D>)?;
+            if !chunked || D::rows_affected(&done) == 0 {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl<D: Dialect> Drop for SqlImport<D> {
+    /// Finished or not, the import is no longer running: unpublished, its
+    /// batch is the next import's to discard.
+    fn drop(&mut self) {
+        live().remove(&self.owner);
     }
 }
 
@@ -76,9 +223,11 @@ where
         if rows.is_empty() {
             return Ok(Vec::new());
         }
+        self.at = at;
+        let mut tx = D::begin_write_on(&mut *self.conn).await?;
         let inserted = self
             .bulk
-            .insert(&mut self.tx, rows, &self.vault, at)
+            .insert(&mut *tx, rows, &self.vault, at, self.batch)
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -87,32 +236,116 @@ where
             } else if !update {
                 out.push(RowOutcome::Exists);
             } else {
-                out.push(self.update_one(r, at).await?);
+                out.push(
+                    stage_update::<D>(&mut *tx, &self.vault, &self.actor, self.batch, r).await?,
+                );
             }
         }
+        tx.commit().await.map_err(map_err::<D>)?;
         Ok(out)
     }
 
-    async fn audit(&mut self, event: &NewAuditEvent, at: Timestamp) -> Result<()> {
-        self.appended = Some(insert_audit::<D>(&mut self.tx, event, at).await?);
+    async fn audit(&mut self, event: &NewAuditEvent, _at: Timestamp) -> Result<()> {
+        self.events.push(event.clone());
         Ok(())
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {
-        self.bulk.finish(&mut self.tx).await?;
-        self.tx.commit().await.map_err(map_err::<D>)?;
-        if let (Some(sink), Some(a)) = (&self.sink, &self.appended) {
+        let this = &mut *self;
+        let (batch, at) = (this.batch, this.at);
+        let date = D::DATE_PARAM;
+        let mut tx = D::begin_write_on(&mut *this.conn).await?;
+        // The certificates the import updates are rewritten at once, then
+        // each change is audited in order.
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE certificates SET management_number = u.management_number, name = u.name, \
+             sex = u.sex, birth_date = u.birth_date{date}, id_type = u.id_type, \
+             id_cipher = u.id_cipher, id_index = u.id_index, \
+             qualification_code = u.qualification_code, category = u.category, \
+             specialty = u.specialty, level = u.level, approval_date = u.approval_date{date}, \
+             issue_date = u.issue_date{date}, photo = u.photo, updated_at_ms = $2 \
+             FROM import_updates u WHERE u.batch_id = $1 AND certificates.number = u.number"
+        )))
+        .bind(batch)
+        .bind(ms(at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err::<D>)?;
+        let mut appended: Option<Appended> = None;
+        let mut last = 0_i64;
+        loop {
+            let staged: Vec<(i64, String, String, String)> = sqlx::query_as(
+                "SELECT id, number, audit_before, audit_after FROM import_updates \
+                 WHERE batch_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(batch)
+            .bind(last)
+            .bind(PUBLISH_CHUNK)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err::<D>)?;
+            if staged.is_empty() {
+                break;
+            }
+            for (id, number, before, after) in staged {
+                last = id;
+                let event = NewAuditEvent {
+                    context: Default::default(),
+                    actor: this.actor.clone(),
+                    action: "certificate.update".into(),
+                    subject: format!("certificate:{number}"),
+                    before: Some(before),
+                    after: Some(after),
+                };
+                appended = Some(insert_audit::<D>(&mut *tx, &event, at).await?);
+            }
+        }
+        for event in &this.events {
+            appended = Some(insert_audit::<D>(&mut *tx, event, at).await?);
+        }
+        let done = sqlx::query(
+            "UPDATE import_batches SET state = 'published', published_at_ms = $2 \
+             WHERE id = $1 AND state = 'staging'",
+        )
+        .bind(batch)
+        .bind(ms(Timestamp::now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err::<D>)?;
+        if D::rows_affected(&done) != 1 {
+            return Err(StorageError::Conflict(Conflict::Other(
+                "the import was abandoned before it could be published".into(),
+            )));
+        }
+        sqlx::query("DELETE FROM import_updates WHERE batch_id = $1")
+            .bind(batch)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err::<D>)?;
+        tx.commit().await.map_err(map_err::<D>)?;
+        if let (Some(sink), Some(a)) = (&this.sink, &appended) {
             sink.appended(&a.head);
         }
         Ok(())
     }
 
-    async fn rollback(self: Box<Self>) -> Result<()> {
-        self.tx.rollback().await.map_err(map_err::<D>)
+    async fn rollback(mut self: Box<Self>) -> Result<()> {
+        let batch = self.batch;
+        discard::<D>(&mut *self.conn, batch).await
     }
 }
 
-impl<D: Dialect> SqlImport<D>
+/// With `update`: compares the stored certificate `r.number` with `r` and,
+/// when they differ, stages the new fields and the audit texts for the
+/// publication. A number that is not visible (another import's unpublished
+/// row) is left alone, as existing.
+async fn stage_update<D: Dialect>(
+    conn: &mut Conn<D>,
+    vault: &IdVault,
+    actor: &Actor,
+    batch: i64,
+    r: &NewCertificate,
+) -> Result<RowOutcome>
 where
     for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = D::Db>,
     <D::Db as Database>::Arguments: sqlx::IntoArguments<D::Db>,
@@ -126,54 +359,47 @@ where
     for<'v> Option<String>: sqlx::Encode<'v, D::Db>,
     for<'v> Option<&'v str>: sqlx::Encode<'v, D::Db>,
 {
-    /// Rewrites the stored certificate `r.number` when it differs from `r`,
-    /// audited with before and after.
-    async fn update_one(&mut self, r: &NewCertificate, at: Timestamp) -> Result<RowOutcome> {
-        let sql = format!(
-            "{}WHERE c.number = $1 {}",
-            D::CERTIFICATE_SELECT,
-            D::LOCK_SELECTED
-        );
-        let before = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
+    let before =
+        sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(certificate_where::<D>("c.number = $1")))
             .bind(r.number.as_str())
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err::<D>)?
-            .into_certificate(&self.vault)?;
-        if before.data == *r {
-            return Ok(RowOutcome::Unchanged);
-        }
-        let sealed = self.vault.seal(&r.id);
-        let date = D::DATE_PARAM;
-        let sql = format!(
-            "UPDATE certificates SET management_number = $1, name = $2, sex = $3, \
-             birth_date = $4{date}, id_type = $5, id_cipher = $6, id_index = $7, \
-             qualification_code = $8, category = $9, specialty = $10, level = $11, \
-             approval_date = $12{date}, issue_date = $13{date}, photo = $14, \
-             updated_at_ms = $15 WHERE number = $16"
-        );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(&r.management_number)
-            .bind(r.name.as_str())
-            .bind(r.sex.map(|s| s.code()))
-            .bind(day_text(r.birth_date))
-            .bind(r.id.id_type.code())
-            .bind(sealed.cipher)
-            .bind(sealed.index)
-            .bind(r.qualification.as_str())
-            .bind(&r.category)
-            .bind(&r.specialty)
-            .bind(&r.level)
-            .bind(day_text(r.approval_date))
-            .bind(r.issue_date.to_string())
-            .bind(&r.photo)
-            .bind(ms(at))
-            .bind(r.number.as_str())
-            .execute(&mut *self.tx)
+            .fetch_optional(&mut *conn)
             .await
             .map_err(map_err::<D>)?;
-        let event = update_event(&before.data, r, &self.actor);
-        self.appended = Some(insert_audit::<D>(&mut self.tx, &event, at).await?);
-        Ok(RowOutcome::Updated)
+    let Some(before) = before else {
+        return Ok(RowOutcome::Exists);
+    };
+    let before = before.into_certificate(vault)?;
+    if before.data == *r {
+        return Ok(RowOutcome::Unchanged);
     }
+    let event = update_event(&before.data, r, actor);
+    let sealed = vault.seal(&r.id);
+    sqlx::query(
+        "INSERT INTO import_updates (batch_id, number, management_number, name, sex, \
+         birth_date, id_type, id_cipher, id_index, qualification_code, category, specialty, \
+         level, approval_date, issue_date, photo, audit_before, audit_after) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+    )
+    .bind(batch)
+    .bind(r.number.as_str())
+    .bind(&r.management_number)
+    .bind(r.name.as_str())
+    .bind(r.sex.map(|s| s.code()))
+    .bind(day_text(r.birth_date))
+    .bind(r.id.id_type.code())
+    .bind(sealed.cipher)
+    .bind(sealed.index)
+    .bind(r.qualification.as_str())
+    .bind(&r.category)
+    .bind(&r.specialty)
+    .bind(&r.level)
+    .bind(day_text(r.approval_date))
+    .bind(r.issue_date.to_string())
+    .bind(&r.photo)
+    .bind(event.before.unwrap_or_default())
+    .bind(event.after.unwrap_or_default())
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err::<D>)?;
+    Ok(RowOutcome::Updated)
 }

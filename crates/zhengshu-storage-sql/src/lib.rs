@@ -89,23 +89,47 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     fn conflict(e: &dyn sqlx::error::DatabaseError) -> Conflict;
     /// Rows a statement changed.
     fn rows_affected(done: &<Self::Db as Database>::QueryResult) -> u64;
+    /// Whether an error says the database was busy (locked past the busy
+    /// timeout), as opposed to a fault.
+    fn busy(e: &dyn sqlx::error::DatabaseError) -> bool;
+
+    /// [`Dialect::begin_write`] on a connection an import holds.
+    async fn begin_write_on(conn: &mut Conn<Self>) -> Result<Transaction<'_, Self::Db>>;
+    /// Who runs an import on `conn`, recorded on its batch: what
+    /// [`Dialect::import_owner_alive`] checks when another import finds the
+    /// batch unpublished.
+    async fn import_owner(conn: &mut Conn<Self>) -> Result<String>;
+    /// Whether the import recorded as `owner` can still be running; a batch
+    /// whose owner is gone (a process killed) is abandoned.
+    async fn import_owner_alive(conn: &mut Conn<Self>, owner: &str) -> Result<bool>;
 }
 
-/// How an engine inserts an import's batches of certificates.
+/// How an engine inserts an import's batches of certificates, each in a
+/// short write transaction of its own, the rows tagged with the import's
+/// batch so that readers ([`VISIBLE`]) skip them until it is published.
 #[async_trait]
-pub trait BulkInsert<D: Dialect>: Send + Sized {
-    /// Starts with the import's transaction.
-    async fn begin(conn: &mut Conn<D>) -> Result<Self>;
-    /// Inserts the rows whose number is new; answers the numbers inserted.
+pub trait BulkInsert<D: Dialect>: Send + Sized + Default {
+    /// Inserts the rows whose number is new, tagged with `batch`; answers
+    /// the numbers inserted.
     async fn insert(
         &mut self,
         conn: &mut Conn<D>,
         rows: &[NewCertificate],
         vault: &IdVault,
         at: Timestamp,
+        batch: i64,
     ) -> Result<HashSet<String>>;
-    /// Runs just before the import commits.
-    async fn finish(&mut self, conn: &mut Conn<D>) -> Result<()>;
+}
+
+/// The condition on `certificates c` that every read of certificates
+/// carries: rows of an import that is not published are not there yet.
+pub const VISIBLE: &str = "(c.import_batch IS NULL OR c.import_batch IN \
+     (SELECT ib.id FROM import_batches ib WHERE ib.state = 'published'))";
+
+/// [`Dialect::CERTIFICATE_SELECT`] of the visible certificates that meet
+/// `condition` (which may go on with `ORDER BY` or a lock).
+pub(crate) fn certificate_where<D: Dialect>(condition: &str) -> String {
+    format!("{}WHERE {VISIBLE} AND {condition}", D::CERTIFICATE_SELECT)
 }
 
 /// The store of every SQL engine.
@@ -157,13 +181,17 @@ impl<D: Dialect> SqlStore<D> {
 }
 
 /// Maps an sqlx error: no row is [`StorageError::NotFound`], a unique
-/// violation the dialect's [`Conflict`], anything else opaque.
+/// violation the dialect's [`Conflict`], a database still locked after its
+/// busy timeout or a pool with no connection free [`StorageError::Busy`],
+/// anything else opaque.
 pub fn map_err<D: Dialect>(e: sqlx::Error) -> StorageError {
     match &e {
         sqlx::Error::RowNotFound => StorageError::NotFound,
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             StorageError::Conflict(D::conflict(db.as_ref()))
         }
+        sqlx::Error::Database(db) if D::busy(db.as_ref()) => StorageError::Busy,
+        sqlx::Error::PoolTimedOut => StorageError::Busy,
         _ => StorageError::other(e),
     }
 }

@@ -23,7 +23,9 @@ use crate::rows::{
     BodyRow, CertificateRow, HOLDER_COLUMNS, HolderRow, IssueYearsRow, QualificationRow,
     SESSION_COLUMNS, SessionRow, TermsRow, ms, timestamp,
 };
-use crate::{Conn, Dialect, SqlImport, SqlStore, insert_audit, map_err};
+use crate::{
+    Conn, Dialect, SqlImport, SqlStore, VISIBLE, certificate_where, insert_audit, map_err,
+};
 
 #[async_trait]
 impl<D: Dialect> Storage for SqlStore<D>
@@ -127,14 +129,19 @@ where
     }
 
     async fn begin_import(&self, actor: &Actor) -> Result<Box<dyn ImportTx>> {
-        let tx = self.pool.begin().await.map_err(map_err::<D>)?;
         Ok(Box::new(
-            SqlImport::<D>::begin(tx, self.vault.clone(), actor.clone(), self.sink.clone()).await?,
+            SqlImport::<D>::begin(
+                &self.pool,
+                self.vault.clone(),
+                actor.clone(),
+                self.sink.clone(),
+            )
+            .await?,
         ))
     }
 
     async fn certificate(&self, id: i64) -> Result<Certificate> {
-        let sql = format!("{}WHERE c.id = $1", D::CERTIFICATE_SELECT);
+        let sql = certificate_where::<D>("c.id = $1");
         sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
             .bind(id)
             .fetch_one(&self.pool)
@@ -152,10 +159,9 @@ where
         id: &IdDocument,
         name: &HolderName,
     ) -> Result<Vec<Certificate>> {
-        let sql = format!(
-            "{}WHERE c.id_index = $1 AND c.id_type = $2 AND c.name = $3 \
+        let sql = certificate_where::<D>(
+            "c.id_index = $1 AND c.id_type = $2 AND c.name = $3 \
              ORDER BY c.issue_date DESC, c.id",
-            D::CERTIFICATE_SELECT
         );
         let mut reader = self.reader().await?;
         let rows = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
@@ -173,17 +179,19 @@ where
     }
 
     async fn count_certificates(&self) -> Result<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM certificates")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err::<D>)
+        sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM certificates c WHERE {VISIBLE}"
+        )))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err::<D>)
     }
 
     async fn issue_years(&self) -> Result<Vec<IssueYears>> {
         let year = D::ISSUE_YEAR;
         sqlx::query_as::<_, IssueYearsRow>(AssertSqlSafe(format!(
             "SELECT c.qualification_code, MIN({year}) AS first, MAX({year}) AS last, \
-             COUNT(*) AS certificates FROM certificates c \
+             COUNT(*) AS certificates FROM certificates c WHERE {VISIBLE} \
              GROUP BY c.qualification_code ORDER BY c.qualification_code"
         )))
         .fetch_all(&self.pool)
@@ -201,10 +209,11 @@ where
         actor: &Actor,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(map_err::<D>)?;
-        let done = sqlx::query(
+        let done = sqlx::query(AssertSqlSafe(format!(
             "UPDATE certificates SET revoked_at_ms = $1, revocation_reason = $2, \
-             updated_at_ms = $1 WHERE number = $3 AND revoked_at_ms IS NULL",
-        )
+             updated_at_ms = $1 WHERE number = $3 AND revoked_at_ms IS NULL AND id IN \
+             (SELECT c.id FROM certificates c WHERE c.number = $3 AND {VISIBLE})"
+        )))
         .bind(ms(revocation.at))
         .bind(&revocation.reason)
         .bind(number.as_str())
@@ -212,12 +221,13 @@ where
         .await
         .map_err(map_err::<D>)?;
         if D::rows_affected(&done) == 0 {
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM certificates WHERE number = $1")
-                    .bind(number.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err::<D>)?;
+            let exists: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT c.id FROM certificates c WHERE c.number = $1 AND {VISIBLE}"
+            )))
+            .bind(number.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err::<D>)?;
             return Err(match exists {
                 Some(_) => StorageError::Conflict(Conflict::AlreadyRevoked),
                 None => StorageError::NotFound,

@@ -1,11 +1,13 @@
-//! Bulk insertion on SQLite: multi-row inserts that skip existing numbers,
-//! and the holder index dropped and built again around a large import.
+//! Bulk insertion on SQLite: prepared multi-row inserts (the same statement
+//! text for every full batch, so it is prepared once) that skip existing
+//! numbers, and who runs an import (the process, by its ID and start time,
+//! read from `/proc`).
 
 use std::collections::HashSet;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use zhengshu_domain::NewCertificate;
 use zhengshu_storage::{IdVault, Result};
 use zhengshu_storage_sql::rows::{day_text, ms};
@@ -13,81 +15,25 @@ use zhengshu_storage_sql::{BulkInsert, map_err};
 
 use crate::SqliteDialect;
 
-/// The secondary index on certificates whose keys (blind indexes of ID
-/// numbers) are random: inserting a large file into it touches a random page
-/// per row, far more pages than the cache holds. A large import drops it
-/// inside its transaction and builds it again, sorted, before committing.
-const BULK_INDEX: &str = "certificates_holder_idx";
-
-/// An import drops [`BULK_INDEX`] once it has written more rows than this
-/// and more than the table held when it began.
-const BULK_THRESHOLD: u64 = 50_000;
-
-#[derive(Debug)]
-pub struct SqliteBulk {
-    /// Rows in the table when the import began.
-    existing: u64,
-    /// Rows written so far.
-    written: u64,
-    /// The dropped index's definition, to build again before committing.
-    dropped_index: Option<String>,
-}
-
-impl SqliteBulk {
-    /// Drops [`BULK_INDEX`] when this import has become large compared to
-    /// the table; the transaction keeps the change invisible to others and
-    /// a rollback restores the index.
-    async fn drop_index_if_bulk(&mut self, conn: &mut SqliteConnection) -> Result<()> {
-        if self.dropped_index.is_some()
-            || self.written <= BULK_THRESHOLD
-            || self.written <= self.existing
-        {
-            return Ok(());
-        }
-        let sql: Option<String> =
-            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
-                .bind(BULK_INDEX)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(map_err::<SqliteDialect>)?;
-        let Some(sql) = sql else {
-            return Ok(());
-        };
-        sqlx::query(AssertSqlSafe(format!("DROP INDEX {BULK_INDEX}")))
-            .execute(&mut *conn)
-            .await
-            .map_err(map_err::<SqliteDialect>)?;
-        self.dropped_index = Some(sql);
-        Ok(())
-    }
-}
+/// Needs no state of its own.
+#[derive(Debug, Default)]
+pub struct SqliteBulk;
 
 #[async_trait]
 impl BulkInsert<SqliteDialect> for SqliteBulk {
-    async fn begin(conn: &mut SqliteConnection) -> Result<Self> {
-        let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM certificates")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(map_err::<SqliteDialect>)?;
-        Ok(Self {
-            existing: u64::try_from(existing).unwrap_or(0),
-            written: 0,
-            dropped_index: None,
-        })
-    }
-
     async fn insert(
         &mut self,
         conn: &mut SqliteConnection,
         rows: &[NewCertificate],
         vault: &IdVault,
         at: Timestamp,
+        batch: i64,
     ) -> Result<HashSet<String>> {
         let now = ms(at);
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO certificates (number, management_number, name, sex, birth_date, id_type, \
              id_cipher, id_index, qualification_code, category, specialty, level, approval_date, \
-             issue_date, photo, created_at_ms, updated_at_ms) ",
+             issue_date, photo, created_at_ms, updated_at_ms, import_batch) ",
         );
         qb.push_values(rows, |mut b, r| {
             let sealed = vault.seal(&r.id);
@@ -107,28 +53,49 @@ impl BulkInsert<SqliteDialect> for SqliteBulk {
                 .push_bind(r.issue_date.to_string())
                 .push_bind(r.photo.clone())
                 .push_bind(now)
-                .push_bind(now);
+                .push_bind(now)
+                .push_bind(batch);
         });
         qb.push(" ON CONFLICT (number) DO NOTHING RETURNING number");
-        let inserted: HashSet<String> = qb
+        Ok(qb
             .build_query_scalar::<String>()
+            .persistent(true)
             .fetch_all(&mut *conn)
             .await
             .map_err(map_err::<SqliteDialect>)?
             .into_iter()
-            .collect();
-        self.written += rows.len() as u64;
-        self.drop_index_if_bulk(conn).await?;
-        Ok(inserted)
+            .collect())
     }
+}
 
-    async fn finish(&mut self, conn: &mut SqliteConnection) -> Result<()> {
-        if let Some(sql) = self.dropped_index.take() {
-            sqlx::query(AssertSqlSafe(sql))
-                .execute(conn)
-                .await
-                .map_err(map_err::<SqliteDialect>)?;
-        }
-        Ok(())
+/// This process, as `PID/START` (its start time in clock ticks since boot),
+/// so that a later process that reuses the ID is not taken for it.
+pub(crate) fn owner() -> String {
+    let pid = std::process::id();
+    format!("{pid}/{}", start_time(pid).unwrap_or_default())
+}
+
+/// Whether the process `owner` names still runs. Where `/proc` cannot be
+/// read, every owner counts as running: an abandoned batch then stays
+/// invisible until an operator removes it, never half-visible.
+pub(crate) fn owner_alive(owner: &str) -> bool {
+    let Some((pid, start)) = owner.split_once('/') else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    if !std::path::Path::new("/proc/self/stat").exists() {
+        return true;
     }
+    start_time(pid).is_some_and(|s| s == start)
+}
+
+/// Field 22 of `/proc/PID/stat`, read after the command name (which may
+/// hold spaces and parentheses).
+fn start_time(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    // Field 3 (state) is the first after the name; 22 is the 20th.
+    rest.split_whitespace().nth(19).map(str::to_owned)
 }

@@ -4,7 +4,8 @@
 //! `zhengshu-storage-sql`'s; this crate is the [`SqliteDialect`]: how to
 //! connect, that every write transaction takes the write lock up front
 //! (`BEGIN IMMEDIATE`, so applications and claims run one at a time), unique
-//! violations by the columns SQLite names, the dump, and bulk insertion.
+//! violations by the columns SQLite names, the dump, bulk insertion, and
+//! who runs an import (this process).
 #![forbid(unsafe_code)]
 
 mod import;
@@ -14,8 +15,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
+    SqliteQueryResult, SqliteSynchronous,
 };
 // Dynamic SQL here is assembled from constants and table names read from
 // the schema, never from input; `AssertSqlSafe` records that.
@@ -140,5 +141,26 @@ impl Dialect for SqliteDialect {
 
     fn rows_affected(done: &SqliteQueryResult) -> u64 {
         done.rows_affected()
+    }
+
+    /// `SQLITE_BUSY` or `SQLITE_LOCKED`, with any extended code.
+    fn busy(e: &dyn sqlx::error::DatabaseError) -> bool {
+        e.code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+    }
+
+    async fn begin_write_on(conn: &mut SqliteConnection) -> Result<Transaction<'_, Sqlite>> {
+        sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE")
+            .await
+            .map_err(map_err::<Self>)
+    }
+
+    async fn import_owner(_conn: &mut SqliteConnection) -> Result<String> {
+        Ok(import::owner())
+    }
+
+    async fn import_owner_alive(_conn: &mut SqliteConnection, owner: &str) -> Result<bool> {
+        Ok(import::owner_alive(owner))
     }
 }

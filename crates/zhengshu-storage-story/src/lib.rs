@@ -49,6 +49,7 @@ macro_rules! story_tests {
             import_reads_back_by_holder_number_and_id,
             import_skips_existing_and_updates_with_audit,
             rolled_back_import_leaves_nothing,
+            an_import_is_invisible_until_published,
             revocation_is_atomic_with_its_audit,
             holders_are_unique_by_username_and_document,
             terms_versions_and_acceptance,
@@ -294,12 +295,94 @@ pub async fn rolled_back_import_leaves_nothing(s: &dyn Storage) {
     .unwrap();
     tx.rollback().await.unwrap();
     assert_eq!(s.dump().await.unwrap(), before);
-    // Dropping without commit rolls back too.
+    // Dropped unfinished: nothing visible, and the next import discards it.
     {
         let mut tx = s.begin_import(&Actor::System).await.unwrap();
         tx.write(&rows[..1], false, at(T0)).await.unwrap();
     }
+    assert!(matches!(
+        s.certificate_by_number(&rows[0].number).await,
+        Err(StorageError::NotFound)
+    ));
+    let next = s.begin_import(&Actor::System).await.unwrap();
+    next.rollback().await.unwrap();
     assert_eq!(s.dump().await.unwrap(), before);
+}
+
+/// An import's rows are written in short transactions, yet no read sees
+/// them before the import is published, and all of them after.
+pub async fn an_import_is_invisible_until_published(s: &dyn Storage) {
+    seed_reference(s).await;
+    let zhang = IdDocument::parse(IdType::ResidentId, ZHANG_ID).unwrap();
+    let name = HolderName::parse("张三").unwrap();
+    let old = certificate("JJ2019000001", "张三", ZHANG_ID, "economist");
+    import(s, std::slice::from_ref(&old), false).await;
+    let years = s.issue_years().await.unwrap();
+
+    let mut tx = s.begin_import(&Actor::Cli("story".into())).await.unwrap();
+    let first = certificate("ZY2023000001", "张三", ZHANG_ID, "licensed_pharmacist");
+    let second = certificate("ZY2023000002", "张三", ZHANG_ID, "licensed_pharmacist");
+    let mut changed = old.clone();
+    changed.level = Some("高级".into());
+    let out = tx
+        .write(std::slice::from_ref(&first), true, at(T0))
+        .await
+        .unwrap();
+    assert_eq!(out, vec![RowOutcome::Inserted]);
+    let out = tx
+        .write(&[second.clone(), changed.clone()], true, at(T0))
+        .await
+        .unwrap();
+    assert_eq!(out, vec![RowOutcome::Inserted, RowOutcome::Updated]);
+
+    // Between the writes and the publication, readers see the data as it was.
+    assert_eq!(s.count_certificates().await.unwrap(), 1);
+    assert_eq!(s.certificates_of(&zhang, &name).await.unwrap().len(), 1);
+    assert_eq!(
+        s.certificate_by_number(&old.number).await.unwrap().data,
+        old
+    );
+    assert_eq!(s.issue_years().await.unwrap(), years);
+    assert!(matches!(
+        s.certificate_by_number(&first.number).await,
+        Err(StorageError::NotFound)
+    ));
+    let revocation = Revocation {
+        at: at(T0),
+        reason: "测试".into(),
+    };
+    assert!(matches!(
+        s.revoke_certificate(&first.number, &revocation, &Actor::System)
+            .await,
+        Err(StorageError::NotFound)
+    ));
+    // Another import meanwhile does not take the number over.
+    let mut other = s.begin_import(&Actor::System).await.unwrap();
+    let out = other
+        .write(std::slice::from_ref(&first), false, at(T0))
+        .await
+        .unwrap();
+    assert_eq!(out, vec![RowOutcome::Exists]);
+    other.rollback().await.unwrap();
+
+    tx.commit().await.unwrap();
+    assert_eq!(s.count_certificates().await.unwrap(), 3);
+    let mine = s.certificates_of(&zhang, &name).await.unwrap();
+    assert_eq!(mine.len(), 3);
+    assert_eq!(
+        s.certificate_by_number(&old.number).await.unwrap().data,
+        changed
+    );
+    assert_eq!(
+        s.certificate_by_number(&first.number).await.unwrap().data,
+        first
+    );
+    let events = s
+        .audit_events(Some("certificate:JJ2019000001"), 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].action, "certificate.update");
 }
 
 pub async fn revocation_is_atomic_with_its_audit(s: &dyn Storage) {

@@ -1,5 +1,5 @@
 //! The storage error: what a caller may act on (`NotFound`, `Conflict`,
-//! `LimitReached`), and everything else as `Other`, to be logged and
+//! `LimitReached`, `Busy`), and everything else as `Other`, to be logged and
 //! answered opaquely.
 
 /// Which uniqueness rule a write broke. Backends map their constraint names
@@ -29,6 +29,11 @@ pub enum StorageError {
     /// Stored data that does not decode (a bug or a tampered database).
     #[error("corrupt data: {0}")]
     Corrupt(String),
+    /// The database stayed busy (locked by another writer, or no
+    /// connection free) past its timeout: nothing was changed; the caller
+    /// may try again shortly.
+    #[error("database busy")]
+    Busy,
     #[error("database error: {0}")]
     Other(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

@@ -132,8 +132,11 @@ pub enum RowOutcome {
     Unchanged,
 }
 
-/// One import, in one transaction: nothing of it is visible until
-/// [`ImportTx::commit`], and dropping it without committing rolls it back.
+/// One import, as a batch: each [`ImportTx::write`] is a short transaction
+/// of its own (the service's other writers never wait for the whole
+/// import), yet nothing of the import is visible until [`ImportTx::commit`]
+/// publishes it in one small write. [`ImportTx::rollback`] discards it; an
+/// import dropped or killed without either is discarded by the next import.
 #[async_trait]
 pub trait ImportTx: Send {
     /// Inserts `rows`; with `update`, rows whose number exists replace the
@@ -144,7 +147,7 @@ pub trait ImportTx: Send {
         update: bool,
         at: Timestamp,
     ) -> Result<Vec<RowOutcome>>;
-    /// Records an audit event inside the import's transaction.
+    /// Records an audit event, appended when the import is published.
     async fn audit(&mut self, event: &NewAuditEvent, at: Timestamp) -> Result<()>;
     async fn commit(self: Box<Self>) -> Result<()>;
     async fn rollback(self: Box<Self>) -> Result<()>;
@@ -170,7 +173,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn put_qualification_type(&self, q: &QualificationType) -> Result<()>;
     async fn qualification_types(&self) -> Result<Vec<QualificationType>>;
 
-    /// Starts an import transaction; `actor` is recorded on its audit events.
+    /// Starts an import (discarding those whose process died); `actor` is
+    /// recorded on its audit events.
     async fn begin_import(&self, actor: &Actor) -> Result<Box<dyn ImportTx>>;
     async fn certificate(&self, id: i64) -> Result<Certificate>;
     async fn certificate_by_number(&self, number: &CertificateNumber) -> Result<Certificate>;

@@ -27,6 +27,7 @@ error-too_many_attempts = Too many log-in attempts. Please try again in { $minut
    *[other] { $minutes } minutes
 }.
 error-rate_limited = Too many verifications. Please wait a moment and try again.
+error-busy = The service is busy. Please try again in a moment.
 error-internal = Something went wrong on our side. Please try again later.
 error-title-bad_request = Bad request
 error-title-payload_too_large = Request too large
@@ -42,6 +43,7 @@ error-title-id_document_taken = ID document already registered
 error-title-validation_failed = Details need correcting
 error-title-too_many_attempts = Please try again later
 error-title-rate_limited = Too many verifications
+error-title-busy = Service busy
 error-title-internal = System error
 error-action-login = Log in
 error-action-home = Go to the start page

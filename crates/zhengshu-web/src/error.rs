@@ -104,6 +104,10 @@ pub enum Error {
     /// 413 `file_too_large`: an uploaded file over the size limit.
     #[error("file too large")]
     FileTooLarge,
+    /// 503 `busy`, with `Retry-After`: the database stayed busy past its
+    /// timeout (a large import, a long write); nothing was changed.
+    #[error("busy")]
+    Busy,
     /// 500 `internal`: logged, answered without detail.
     #[error("internal error")]
     Internal(String),
@@ -130,6 +134,7 @@ impl From<services::Error> for Error {
             S::AnnotationWithdrawn => Error::AnnotationWithdrawn,
             S::AnnotationNotWithdrawable => Error::AnnotationNotWithdrawable,
             S::CertificateRevoked => Error::CertificateRevoked,
+            S::Busy => Error::Busy,
             S::Internal(detail) => Error::Internal(detail),
         }
     }
@@ -161,6 +166,7 @@ impl Error {
             | Error::CertificateRevoked => StatusCode::CONFLICT,
             Error::AnnotationExpired | Error::AnnotationWithdrawn => StatusCode::GONE,
             Error::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -190,13 +196,14 @@ impl Error {
             Error::AnnotationNotWithdrawable => "annotation_not_withdrawable",
             Error::CertificateRevoked => "certificate_revoked",
             Error::FileTooLarge => "file_too_large",
+            Error::Busy => "busy",
             Error::Internal(_) => "internal",
         }
     }
 
     /// Every code, for the catalogue tests.
     #[cfg(test)]
-    pub const CODES: [&'static str; 24] = [
+    pub const CODES: [&'static str; 25] = [
         "bad_request",
         "payload_too_large",
         "invalid_query",
@@ -220,6 +227,7 @@ impl Error {
         "annotation_not_withdrawable",
         "certificate_revoked",
         "file_too_large",
+        "busy",
         "internal",
     ];
 
@@ -246,12 +254,13 @@ impl Error {
         }
     }
 
-    /// `Retry-After` in seconds, for a throttled request.
+    /// `Retry-After` in seconds, for a throttled request or a busy database.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Error::Throttled { retry_after_secs } | Error::RateLimited { retry_after_secs } => {
                 Some(*retry_after_secs)
             }
+            Error::Busy => Some(BUSY_RETRY_AFTER_SECS),
             _ => None,
         }
     }
@@ -263,6 +272,10 @@ impl Error {
         }
     }
 }
+
+/// `Retry-After` of a [`Error::Busy`] answer: a busy database is a matter
+/// of a moment.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
 /// The message of a refused field in `lang`.
 pub fn field_message(f: &FieldError, lang: Lang) -> String {

@@ -105,6 +105,10 @@ pub enum Error {
     /// after this many seconds.
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
+    /// The database is busy (another writer held it past the busy
+    /// timeout): try again shortly.
+    #[error("database busy")]
+    Busy,
     /// Anything else: logged by the renderer, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -114,6 +118,7 @@ impl From<StorageError> for Error {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::NotFound => Error::NotFound,
+            StorageError::Busy => Error::Busy,
             other => Error::Internal(other.to_string()),
         }
     }
