@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::{HolderName, IdDocument};
+use crate::{HolderName, IdDocument, IdentityProof};
 
 /// Why a username is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -67,6 +67,12 @@ pub struct Holder {
     pub created_at: Timestamp,
     /// The terms version this holder agreed to last, if any.
     pub accepted_terms: Option<i32>,
+    /// How this account proved its identity; until it has, it sees no
+    /// certificate.
+    pub identity: IdentityProof,
+    /// When another account proved this identity more strongly and took
+    /// it, until the holder has been told.
+    pub identity_taken_at: Option<Timestamp>,
 }
 
 /// A published version of the service terms.

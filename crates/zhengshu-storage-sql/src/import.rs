@@ -11,7 +11,7 @@ use zhengshu_domain::{Actor, NewAuditEvent, NewCertificate};
 
 use zhengshu_storage::{AuditHeadSink, IdVault, ImportTx, Result, RowOutcome, update_event};
 
-use crate::rows::{CertificateRow, day_text, ms};
+use crate::rows::{CertificateRow, day_text, ms, seal_contacts};
 use crate::{Appended, BulkInsert, Conn, Dialect, insert_audit, map_err};
 
 /// One import in one transaction of engine `D`.
@@ -83,6 +83,9 @@ where
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             if inserted.contains(r.number.as_str()) {
+                if !r.contacts.is_empty() {
+                    self.write_contacts(r).await?;
+                }
                 out.push(RowOutcome::Inserted);
             } else if !update {
                 out.push(RowOutcome::Exists);
@@ -126,6 +129,32 @@ where
     for<'v> Option<String>: sqlx::Encode<'v, D::Db>,
     for<'v> Option<&'v str>: sqlx::Encode<'v, D::Db>,
 {
+    /// Stores the recorded contacts of certificate `r.number`, sealed
+    /// (the bulk insertion leaves them out: few rows have them); a contact
+    /// no longer recorded is cleared.
+    async fn write_contacts(&mut self, r: &NewCertificate) -> Result<()> {
+        let (phone, email) = seal_contacts(&self.vault, &r.contacts);
+        sqlx::query(
+            "UPDATE certificates SET phone_cipher = NULL, email_cipher = NULL WHERE number = $1",
+        )
+        .bind(r.number.as_str())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err::<D>)?;
+        for (column, sealed) in [("phone_cipher", phone), ("email_cipher", email)] {
+            let Some(sealed) = sealed else { continue };
+            sqlx::query(AssertSqlSafe(format!(
+                "UPDATE certificates SET {column} = $1 WHERE number = $2"
+            )))
+            .bind(sealed)
+            .bind(r.number.as_str())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err::<D>)?;
+        }
+        Ok(())
+    }
+
     /// Rewrites the stored certificate `r.number` when it differs from `r`,
     /// audited with before and after.
     async fn update_one(&mut self, r: &NewCertificate, at: Timestamp) -> Result<RowOutcome> {
@@ -172,6 +201,7 @@ where
             .execute(&mut *self.tx)
             .await
             .map_err(map_err::<D>)?;
+        self.write_contacts(r).await?;
         let event = update_event(&before.data, r, &self.actor);
         self.appended = Some(insert_audit::<D>(&mut self.tx, &event, at).await?);
         Ok(RowOutcome::Updated)

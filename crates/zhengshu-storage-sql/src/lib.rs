@@ -16,7 +16,9 @@
 
 mod annotations;
 mod audit;
+mod codes;
 mod documents;
+mod identity;
 mod import;
 pub mod rows;
 mod staff;

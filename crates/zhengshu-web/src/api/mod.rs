@@ -15,6 +15,7 @@ mod demo;
 mod error;
 mod extract;
 mod holders;
+mod identity;
 mod openapi;
 mod rarechars;
 mod scope;
@@ -25,7 +26,7 @@ use axum::Router;
 use axum::routing::{delete, get, post};
 
 pub use error::{ApiError, ErrorBody, respond};
-pub use extract::{ApiHolder, ApiId, ApiJson, ApiSignedIn};
+pub use extract::{ApiAgreed, ApiHolder, ApiId, ApiJson, ApiSignedIn};
 pub use verify_document::DocumentReport;
 
 use crate::state::AppState;
@@ -45,6 +46,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/terms", get(holders::terms))
         .route("/api/v1/terms/accept", post(holders::accept_terms))
         .route("/api/v1/me", get(holders::me))
+        .route("/api/v1/me/identity", get(identity::state))
+        .route("/api/v1/me/identity/codes", post(identity::send_code))
+        .route("/api/v1/me/identity/code", post(identity::prove_by_code))
+        .route(
+            "/api/v1/me/identity/management-number",
+            post(identity::prove_by_management_number),
+        )
         .route("/api/v1/me/certificates", get(certificates::certificates))
         .route(
             "/api/v1/me/certificates/{id}",
