@@ -18,6 +18,7 @@ mod holders;
 mod identity;
 mod openapi;
 mod rarechars;
+mod recovery;
 mod scope;
 mod verify;
 mod verify_document;
@@ -43,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/holders", post(holders::register))
         .route("/api/v1/sessions", post(holders::log_in))
         .route("/api/v1/sessions/current", delete(holders::log_out))
+        .route("/api/v1/recovery/codes", post(recovery::request))
+        .route("/api/v1/recovery", post(recovery::reset))
         .route("/api/v1/terms", get(holders::terms))
         .route("/api/v1/terms/accept", post(holders::accept_terms))
         .route("/api/v1/me", get(holders::me))

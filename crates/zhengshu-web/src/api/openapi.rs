@@ -22,6 +22,8 @@ use utoipa::{Modify, OpenApi};
         super::holders::terms,
         super::holders::accept_terms,
         super::holders::me,
+        super::recovery::request,
+        super::recovery::reset,
         super::identity::state,
         super::identity::send_code,
         super::identity::prove_by_code,

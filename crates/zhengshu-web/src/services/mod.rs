@@ -17,6 +17,7 @@ pub mod certificates;
 pub mod document_check;
 pub mod identity;
 pub mod rarechars;
+pub mod recovery;
 pub mod scope;
 pub mod sessions;
 pub mod staff;

@@ -19,6 +19,8 @@ async fn the_openapi_document_describes_every_route() {
         ("get", "/api/v1/terms"),
         ("post", "/api/v1/terms/accept"),
         ("get", "/api/v1/me"),
+        ("post", "/api/v1/recovery/codes"),
+        ("post", "/api/v1/recovery"),
         ("get", "/api/v1/me/identity"),
         ("post", "/api/v1/me/identity/codes"),
         ("post", "/api/v1/me/identity/code"),

@@ -432,3 +432,101 @@ async fn the_pages_prove_by_code() {
     let list = b.get(&app, "/certificates").await;
     assert_eq!(list.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_forgotten_password_is_recovered_by_an_emailed_code_and_sessions_end() {
+    let (app, sink) = smtp_app().await;
+    record_email(&app).await;
+    zhang(&app).await;
+    let user = zhengshu_demo::DEMO.username;
+    let old = token(&app, user).await;
+    let path = "/api/v1/recovery/codes";
+    let a = api(
+        &app,
+        Method::POST,
+        path,
+        None,
+        Some(json!({"username": user})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    assert!(sink.message(1).contains("找回密码验证码"));
+    // An unknown username answers alike, and nothing is sent.
+    let b = api(
+        &app,
+        Method::POST,
+        path,
+        None,
+        Some(json!({"username": "nobody"})),
+    )
+    .await;
+    assert_eq!((b.status, b.body.clone()), (a.status, a.body.clone()));
+    assert_eq!(sink.count(), 1);
+
+    let reset = |code: String, password: &str| json!({"username": user, "code": code, "password": password});
+    let new_password = "Qv7-harbour-lantern";
+    let a = api(
+        &app,
+        Method::POST,
+        "/api/v1/recovery",
+        None,
+        Some(reset("000000".into(), "short")),
+    )
+    .await;
+    assert_eq!(a.code(), "validation_failed");
+    let code = sink.code(1);
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let a = api(
+        &app,
+        Method::POST,
+        "/api/v1/recovery",
+        None,
+        Some(reset(wrong.into(), new_password)),
+    )
+    .await;
+    assert_eq!(a.code(), "code_wrong");
+    let a = api(
+        &app,
+        Method::POST,
+        "/api/v1/recovery",
+        None,
+        Some(reset(code.clone(), new_password)),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
+
+    // The old session ended; the new password works, the old does not.
+    let me = api(&app, Method::GET, "/api/v1/me", Some(&old), None).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    let login = |password: &str| json!({"username": user, "password": password});
+    let a = api(
+        &app,
+        Method::POST,
+        "/api/v1/sessions",
+        None,
+        Some(login(new_password)),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = api(
+        &app,
+        Method::POST,
+        "/api/v1/sessions",
+        None,
+        Some(login(PASSWORD)),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    // The code is used up.
+    let a = api(
+        &app,
+        Method::POST,
+        "/api/v1/recovery",
+        None,
+        Some(reset(code, "Another-9-password")),
+    )
+    .await;
+    assert_eq!(a.code(), "code_expired");
+    let events = app.store.audit_events(Some("holder:1"), 5).await.unwrap();
+    assert_eq!(events[0].action, "holder.password_reset");
+}

@@ -75,6 +75,18 @@ impl SmtpSink {
         }
     }
 
+    /// How many messages have arrived (each is written before the server
+    /// acknowledges it, so a send that returned is counted).
+    pub fn count(&self) -> usize {
+        std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "txt"))
+            })
+            .count()
+    }
+
     /// The six-digit code in message `n`.
     pub fn code(&self, n: usize) -> String {
         let text = self.message(n);
