@@ -5,7 +5,7 @@
 //! leave exactly one holder.
 
 use zhengshu_domain::IdentityProof;
-use zhengshu_storage::{Conflict, Storage, StorageError};
+use zhengshu_storage::{Conflict, NewSession, SessionKind, Storage, StorageError};
 
 use crate::{T0, ZHANG_ID, at, holder, seed_reference};
 
@@ -133,4 +133,52 @@ pub async fn twenty_simultaneous_proofs_leave_one_holder(s: &dyn Storage) {
         }
     }
     assert_eq!(proven, 1);
+}
+
+pub async fn a_new_password_ends_every_session(s: &dyn Storage) {
+    seed_reference(s).await;
+    let id = register(s, "zhangsan").await;
+    for (i, kind) in [SessionKind::Page, SessionKind::Api]
+        .into_iter()
+        .enumerate()
+    {
+        s.create_session(
+            &NewSession {
+                token_hash: vec![u8::try_from(i).unwrap(); 32],
+                holder_id: id,
+                kind,
+                expires_at: at("2024-05-02T08:00:00Z"),
+            },
+            at(T0),
+        )
+        .await
+        .unwrap();
+    }
+    let event = zhengshu_domain::NewAuditEvent {
+        context: Default::default(),
+        actor: zhengshu_domain::Actor::Holder(id),
+        action: "holder.password_reset".into(),
+        subject: format!("holder:{id}"),
+        before: None,
+        after: None,
+    };
+    s.set_password(id, "$argon2id$new", &event, at(T0))
+        .await
+        .unwrap();
+    assert_eq!(s.holder(id).await.unwrap().password_hash, "$argon2id$new");
+    for i in 0..2u8 {
+        assert!(matches!(
+            s.session(&[i; 32], at(T0)).await,
+            Err(StorageError::NotFound)
+        ));
+    }
+    let events = s
+        .audit_events(Some(&format!("holder:{id}")), 1)
+        .await
+        .unwrap();
+    assert_eq!(events[0].action, "holder.password_reset");
+    assert!(matches!(
+        s.set_password(9_999_999, "x", &event, at(T0)).await,
+        Err(StorageError::NotFound)
+    ));
 }

@@ -55,6 +55,7 @@ macro_rules! story_tests {
             holders_are_unique_by_username_only,
             a_stronger_proof_takes_an_identity_a_weaker_cannot,
             twenty_simultaneous_proofs_leave_one_holder,
+            a_new_password_ends_every_session,
             terms_versions_and_acceptance,
             id_numbers_are_never_stored_in_clear,
             audit_log_filters_newest_first,
