@@ -25,6 +25,10 @@ psql "$ZHENGSHU_TEST_PG_URL" -qAtc 'select 1' >/dev/null || {
   exit 1
 }
 
+banner "Python test tools"
+# The identity tests send one-time codes through a real SMTP server.
+python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --user --quiet 'aiosmtpd==1.4.6'
+
 banner "format and lints"
 cargo fmt --all --check
 cargo clippy --locked --all-targets -- -D warnings

@@ -117,6 +117,7 @@ pub fn synthetic_certificate(i: u32) -> NewCertificate {
         approval_date: Some(approval),
         issue_date: issue,
         photo: None,
+        contacts: Default::default(),
     }
 }
 

@@ -101,6 +101,9 @@ pub struct NewCertificate {
     pub issue_date: Day,
     /// Photo path as given in the import file, resolved by the importer.
     pub photo: Option<String>,
+    /// The holder's phone and e-mail as the issuing body recorded them:
+    /// only for sending one-time codes, never shown but masked.
+    pub contacts: crate::Contacts,
 }
 
 /// 撤销: when and why a certificate was recalled.
@@ -142,10 +145,11 @@ pub struct Certificate {
 
 impl Certificate {
     /// Whether this certificate is `holder`'s: the same ID type, ID number
-    /// and name, and the account not unlinked from that identity. A
-    /// certificate of somebody else is treated as absent.
+    /// and name, the account has proven that identity and was not unlinked
+    /// from it. A certificate of somebody else is treated as absent.
     pub fn belongs_to(&self, holder: &Holder) -> bool {
-        holder.unlinked_at.is_none()
+        holder.identity.is_proven()
+            && holder.unlinked_at.is_none()
             && self.data.id == holder.id_document
             && self.data.name == holder.name
     }
@@ -184,6 +188,7 @@ mod tests {
                 approval_date: None,
                 issue_date: jiff::civil::date(2023, 3, 15),
                 photo: None,
+                contacts: Default::default(),
             },
             qualification_name: "执业药师".into(),
             body: BodyCode::parse("pharmacist_center").unwrap(),
@@ -203,6 +208,8 @@ mod tests {
             created_at: Timestamp::UNIX_EPOCH,
             accepted_terms: None,
             unlinked_at: None,
+            identity: crate::IdentityProof::Code,
+            identity_taken_at: None,
         }
     }
 
@@ -243,6 +250,14 @@ mod tests {
             (
                 "the same characters as a passport number",
                 holder("张三", IdType::Passport, ID),
+                false,
+            ),
+            (
+                "same ID and name, identity not proven",
+                Holder {
+                    identity: crate::IdentityProof::None,
+                    ..holder("张三", IdType::ResidentId, ID)
+                },
                 false,
             ),
         ];

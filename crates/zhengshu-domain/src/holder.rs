@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::{HolderName, IdDocument};
+use crate::{HolderName, IdDocument, IdentityProof};
 
 /// Why a username is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -71,6 +71,12 @@ pub struct Holder {
     /// identity it registered with (someone else's, reported by its
     /// rightful holder): from then on no certificate or annotation is its.
     pub unlinked_at: Option<Timestamp>,
+    /// How this account proved its identity; until it has, it sees no
+    /// certificate.
+    pub identity: IdentityProof,
+    /// When another account proved this identity more strongly and took
+    /// it, until the holder has been told.
+    pub identity_taken_at: Option<Timestamp>,
 }
 
 /// A published version of the service terms.

@@ -14,8 +14,10 @@ pub mod applied;
 pub mod audit;
 pub mod certificate;
 pub mod clock;
+pub mod contact;
 pub mod holder;
 pub mod id;
+pub mod identity;
 pub mod name;
 pub mod password;
 pub mod reference;
@@ -36,8 +38,10 @@ pub use certificate::{
     Certificate, CertificateNumber, CertificateStatus, NewCertificate, Revocation, Sex,
 };
 pub use clock::{Clock, FixedClock, SystemClock, china_tz, day_in_china};
+pub use contact::{Contact, ContactError, Contacts, Email, Phone};
 pub use holder::{Holder, TermsVersion, Username, UsernameError};
 pub use id::{IdDocument, IdError, IdNumber, IdType, resident_check_digit};
+pub use identity::{IdentityProof, Strength};
 pub use name::{HolderName, NameError};
 pub use password::{Password, PasswordError, verify_password};
 pub use reference::{BodyCode, IssuingBody, QualificationCode, QualificationType};

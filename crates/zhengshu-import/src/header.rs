@@ -4,7 +4,7 @@
 use crate::ImportError;
 
 /// The fields of the import format, in their documented order.
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 16] = [
     "certificate_number",
     "name",
     "id_type",
@@ -19,6 +19,8 @@ pub const COLUMNS: [&str; 14] = [
     "level",
     "approval_date",
     "photo",
+    "phone",
+    "email",
 ];
 
 /// The first six are required.

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use zhengshu_domain::{
-    CertificateNumber, HolderName, IdDocument, IdType, NewCertificate, QualificationCode, Sex,
+    CertificateNumber, Contacts, Email, HolderName, IdDocument, IdType, NewCertificate, Phone,
+    QualificationCode, Sex,
 };
 
 use crate::header::{COLUMNS, Header};
@@ -152,6 +153,16 @@ pub fn parse_row(
             None
         }
     });
+    let phone = get(14).and_then(|v| {
+        Phone::parse(v)
+            .map_err(|e| fail(14, format!("{v:?}: {e}")))
+            .ok()
+    });
+    let email = get(15).and_then(|v| {
+        Email::parse(v)
+            .map_err(|e| fail(15, format!("{v:?}: {e}")))
+            .ok()
+    });
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -179,6 +190,7 @@ pub fn parse_row(
         approval_date,
         issue_date,
         photo,
+        contacts: Contacts { phone, email },
     })
 }
 

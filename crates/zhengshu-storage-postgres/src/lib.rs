@@ -43,7 +43,8 @@ impl Dialect for PgDialect {
          c.name, c.sex, to_char(c.birth_date, 'YYYY-MM-DD') AS birth_date, c.id_type, \
          c.id_cipher, c.qualification_code, c.category, c.specialty, c.level, \
          to_char(c.approval_date, 'YYYY-MM-DD') AS approval_date, \
-         to_char(c.issue_date, 'YYYY-MM-DD') AS issue_date, c.photo, c.revoked_at_ms, \
+         to_char(c.issue_date, 'YYYY-MM-DD') AS issue_date, c.photo, c.phone_cipher, \
+         c.email_cipher, c.revoked_at_ms, \
          c.revocation_reason, q.name AS qualification_name, b.code AS body_code, \
          b.name AS body_name, b.exempt_before_cutover \
          FROM certificates c JOIN qualification_types q ON q.code = c.qualification_code \
@@ -110,7 +111,7 @@ impl Dialect for PgDialect {
     fn conflict(e: &dyn sqlx::error::DatabaseError) -> Conflict {
         match e.constraint() {
             Some("holders_username_key" | "staff_username_key") => Conflict::Username,
-            Some("holders_id_index_key") => Conflict::IdDocument,
+            Some("holders_proven_id_index_key") => Conflict::IdDocument,
             Some("certificates_number_key") => Conflict::CertificateNumber,
             Some("terms_acceptances_pkey") => Conflict::TermsAccepted,
             other => Conflict::Other(other.unwrap_or("unknown").to_owned()),

@@ -26,7 +26,7 @@ use zhengshu_storage::{
     AuditHeadSink, Conflict, IdVault, ImportTx, Result, RowOutcome, StorageError, update_event,
 };
 
-use crate::rows::{CertificateRow, day_text, ms};
+use crate::rows::{CertificateRow, day_text, ms, seal_contacts};
 use crate::{Appended, BulkInsert, Conn, Dialect, certificate_where, insert_audit, map_err};
 
 /// Rows an abandoned batch loses per delete transaction: short enough that
@@ -213,6 +213,7 @@ where
     for<'v> &'v str: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
     for<'v> Option<String>: sqlx::Encode<'v, D::Db>,
     for<'v> Option<&'v str>: sqlx::Encode<'v, D::Db>,
+    for<'v> Option<Vec<u8>>: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
 {
     async fn write(
         &mut self,
@@ -232,6 +233,9 @@ where
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             if inserted.contains(r.number.as_str()) {
+                if !r.contacts.is_empty() {
+                    self.write_contacts(r).await?;
+                }
                 out.push(RowOutcome::Inserted);
             } else if !update {
                 out.push(RowOutcome::Exists);
@@ -263,7 +267,8 @@ where
              id_cipher = u.id_cipher, id_index = u.id_index, \
              qualification_code = u.qualification_code, category = u.category, \
              specialty = u.specialty, level = u.level, approval_date = u.approval_date{date}, \
-             issue_date = u.issue_date{date}, photo = u.photo, updated_at_ms = $2 \
+             issue_date = u.issue_date{date}, photo = u.photo, phone_cipher = u.phone_cipher, \
+             email_cipher = u.email_cipher, updated_at_ms = $2 \
              FROM import_updates u WHERE u.batch_id = $1 AND certificates.number = u.number"
         )))
         .bind(batch)
@@ -358,6 +363,7 @@ where
     for<'v> &'v str: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
     for<'v> Option<String>: sqlx::Encode<'v, D::Db>,
     for<'v> Option<&'v str>: sqlx::Encode<'v, D::Db>,
+    for<'v> Option<Vec<u8>>: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
 {
     let before =
         sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(certificate_where::<D>("c.number = $1")))
@@ -374,11 +380,14 @@ where
     }
     let event = update_event(&before.data, r, actor);
     let sealed = vault.seal(&r.id);
+    let (phone, email) = seal_contacts(vault, &r.contacts);
     sqlx::query(
         "INSERT INTO import_updates (batch_id, number, management_number, name, sex, \
          birth_date, id_type, id_cipher, id_index, qualification_code, category, specialty, \
-         level, approval_date, issue_date, photo, audit_before, audit_after) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+         level, approval_date, issue_date, photo, audit_before, audit_after, phone_cipher, \
+         email_cipher) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+         $19, $20)",
     )
     .bind(batch)
     .bind(r.number.as_str())
@@ -398,8 +407,35 @@ where
     .bind(&r.photo)
     .bind(event.before.unwrap_or_default())
     .bind(event.after.unwrap_or_default())
+    .bind(phone)
+    .bind(email)
     .execute(&mut *conn)
     .await
     .map_err(map_err::<D>)?;
     Ok(RowOutcome::Updated)
+}
+
+/// Stores the recorded contacts of the certificate `r.number` just
+/// inserted, sealed (the bulk insertion leaves them out: few rows have
+/// them).
+async fn write_contacts<D: Dialect>(
+    conn: &mut Conn<D>,
+    vault: &IdVault,
+    r: &NewCertificate,
+) -> Result<()>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = D::Db>,
+    <D::Db as Database>::Arguments: sqlx::IntoArguments<D::Db>,
+    for<'v> &'v str: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
+    for<'v> Option<Vec<u8>>: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
+{
+    let (phone, email) = seal_contacts(vault, &r.contacts);
+    sqlx::query("UPDATE certificates SET phone_cipher = $1, email_cipher = $2 WHERE number = $3")
+        .bind(phone)
+        .bind(email)
+        .bind(r.number.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err::<D>)?;
+    Ok(())
 }

@@ -16,8 +16,10 @@
 
 mod annotations;
 mod audit;
+mod codes;
 mod documents;
 mod hot;
+mod identity;
 mod import;
 mod readers;
 pub mod rows;

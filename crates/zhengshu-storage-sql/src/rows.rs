@@ -5,8 +5,9 @@
 
 use zhengshu_domain::{
     Annotation, AnnotationState, AuditEvent, BodyCode, Certificate, CertificateNumber,
-    CertificateStatus, Day, Holder, HolderName, IdType, IssueYears, IssuingBody, NewCertificate,
-    QualificationCode, QualificationType, Revocation, Sex, TermsVersion, Username,
+    CertificateStatus, Contacts, Day, Email, Holder, HolderName, IdType, IdentityProof, IssueYears,
+    IssuingBody, NewCertificate, Phone, QualificationCode, QualificationType, Revocation, Sex,
+    TermsVersion, Username,
 };
 use zhengshu_storage::{IdVault, SessionKind, SessionRecord, StorageError};
 
@@ -29,12 +30,51 @@ pub struct CertificateRow {
     pub approval_date: Option<String>,
     pub issue_date: String,
     pub photo: Option<String>,
+    pub phone_cipher: Option<Vec<u8>>,
+    pub email_cipher: Option<Vec<u8>>,
     pub revoked_at_ms: Option<i64>,
     pub revocation_reason: Option<String>,
     pub qualification_name: String,
     pub body_code: String,
     pub body_name: String,
     pub exempt_before_cutover: bool,
+}
+
+/// The labels under which recorded contacts are sealed.
+pub const PHONE_LABEL: &str = "phone";
+pub const EMAIL_LABEL: &str = "email";
+
+/// A certificate's recorded contacts, sealed for storage.
+pub fn seal_contacts(vault: &IdVault, c: &Contacts) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    (
+        c.phone
+            .as_ref()
+            .map(|p| vault.seal_text(PHONE_LABEL, p.as_str())),
+        c.email
+            .as_ref()
+            .map(|e| vault.seal_text(EMAIL_LABEL, e.as_str())),
+    )
+}
+
+fn open_contacts(
+    vault: &IdVault,
+    phone: Option<Vec<u8>>,
+    email: Option<Vec<u8>>,
+) -> Result<Contacts, StorageError> {
+    Ok(Contacts {
+        phone: phone
+            .map(|c| {
+                let s = vault.open_text(PHONE_LABEL, &c)?;
+                Phone::parse(&s).map_err(corrupt("phone"))
+            })
+            .transpose()?,
+        email: email
+            .map(|c| {
+                let s = vault.open_text(EMAIL_LABEL, &c)?;
+                Email::parse(&s).map_err(corrupt("email"))
+            })
+            .transpose()?,
+    })
 }
 
 fn corrupt<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> StorageError {
@@ -65,6 +105,7 @@ impl CertificateRow {
             approval_date: opt_day(self.approval_date)?,
             issue_date: day(&self.issue_date)?,
             photo: self.photo,
+            contacts: open_contacts(vault, self.phone_cipher, self.email_cipher)?,
         };
         Ok(Certificate {
             id: self.id,
@@ -144,7 +185,8 @@ impl TryFrom<IssueYearsRow> for IssueYears {
 }
 
 pub const HOLDER_COLUMNS: &str = "h.id, h.username, h.name, h.id_type, h.id_cipher, \
-     h.password_hash, h.created_at_ms, h.unlinked_at_ms, \
+     h.password_hash, h.created_at_ms, h.unlinked_at_ms, h.identity_proof, \
+     h.identity_taken_at_ms, \
      (SELECT MAX(a.version) FROM terms_acceptances a WHERE a.holder_id = h.id) AS accepted_terms";
 
 #[derive(Debug, sqlx::FromRow)]
@@ -157,6 +199,8 @@ pub struct HolderRow {
     pub password_hash: String,
     pub created_at_ms: i64,
     pub unlinked_at_ms: Option<i64>,
+    pub identity_proof: String,
+    pub identity_taken_at_ms: Option<i64>,
     pub accepted_terms: Option<i32>,
 }
 
@@ -171,6 +215,8 @@ impl HolderRow {
             created_at: timestamp(self.created_at_ms)?,
             accepted_terms: self.accepted_terms,
             unlinked_at: self.unlinked_at_ms.map(timestamp).transpose()?,
+            identity: identity_proof(&self.identity_proof)?,
+            identity_taken_at: self.identity_taken_at_ms.map(timestamp).transpose()?,
         })
     }
 }
@@ -401,6 +447,11 @@ pub fn opt_day(s: Option<String>) -> Result<Option<Day>, StorageError> {
 /// A day as a parameter.
 pub fn day_text(d: Option<Day>) -> Option<String> {
     d.map(|d| d.to_string())
+}
+
+pub fn identity_proof(s: &str) -> Result<IdentityProof, StorageError> {
+    IdentityProof::from_code(s)
+        .ok_or_else(|| StorageError::corrupt(format!("bad identity proof {s:?}")))
 }
 
 pub fn id_type(s: &str) -> Result<IdType, StorageError> {

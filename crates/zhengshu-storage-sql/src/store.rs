@@ -9,13 +9,14 @@ use jiff::{SignedDuration, Timestamp};
 use sqlx::{AssertSqlSafe, Database};
 use zhengshu_domain::{
     Actor, Annotation, AnnotationPolicy, AuditEvent, AuditHead, Certificate, CertificateNumber,
-    Day, Holder, HolderName, IdDocument, IssueYears, IssuingBody, NewAnnotation, NewAuditEvent,
-    QualificationType, Revocation, Staff, TermsVersion, Username, VerificationCode,
+    Day, Holder, HolderName, IdDocument, IdentityProof, IssueYears, IssuingBody, NewAnnotation,
+    NewAuditEvent, QualificationType, Revocation, Staff, TermsVersion, Username, VerificationCode,
 };
 use zhengshu_storage::{
-    AuditFilter, Conflict, Enrolment, Generated, HolderSearch, ImportTx, IssuedDocument, Job,
-    LinkedHolder, LoginFailures, NewHolder, NewSession, NewStaff, NewStaffSession, NewVerification,
-    Reservation, Result, Retry, SessionRecord, StaffSessionRecord, Storage, StorageError,
+    AuditFilter, CodeCheck, CodePurpose, Conflict, Enrolment, Generated, HolderSearch, ImportTx,
+    IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewHolder, NewSession, NewStaff,
+    NewStaffSession, NewVerification, Proven, Reservation, Result, Retry, SessionRecord,
+    StaffSessionRecord, Storage, StorageError,
     ThrottleRule, VerifiableAnnotation, VerificationLog,
 };
 
@@ -279,6 +280,62 @@ where
             .await
             .map_err(map_err::<D>)?
             .into_holder(&self.vault)
+    }
+
+    async fn prove_identity(
+        &self,
+        holder: i64,
+        proof: IdentityProof,
+        at: Timestamp,
+    ) -> Result<Proven> {
+        self.prove(holder, proof, at).await
+    }
+
+    async fn clear_identity_taken(&self, holder: i64) -> Result<()> {
+        self.clear_taken(holder).await
+    }
+
+    async fn set_password(
+        &self,
+        holder: i64,
+        password_hash: &str,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        let mut tx = D::begin_write(&self.pool).await?;
+        let done = sqlx::query("UPDATE holders SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(holder)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err::<D>)?;
+        if D::rows_affected(&done) == 0 {
+            return Err(StorageError::NotFound);
+        }
+        sqlx::query("DELETE FROM sessions WHERE holder_id = $1")
+            .bind(holder)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err::<D>)?;
+        let appended = insert_audit::<D>(&mut tx, event, at).await?;
+        tx.commit().await.map_err(map_err::<D>)?;
+        self.announce(Some(&appended));
+        Ok(())
+    }
+
+    async fn store_code(&self, code: &NewCode, at: Timestamp) -> Result<()> {
+        self.store_one_time_code(code, at).await
+    }
+
+    async fn use_code(
+        &self,
+        holder: i64,
+        purpose: CodePurpose,
+        hash: &[u8],
+        max_tries: i32,
+        now: Timestamp,
+    ) -> Result<CodeCheck> {
+        self.check_code(holder, purpose, hash, max_tries, now).await
     }
 
     async fn publish_terms(&self, text: &str, at: Timestamp) -> Result<TermsVersion> {

@@ -103,7 +103,7 @@ where
         rand::rng().fill_bytes(&mut random);
         let mut tx = D::begin_write(&self.pool).await?;
         let done = sqlx::query(AssertSqlSafe(format!(
-            "UPDATE holders SET id_index = $3, unlinked_at_ms = $4 \
+            "UPDATE holders SET id_index = $3, unlinked_at_ms = $4, identity_proof = 'none' \
              WHERE id = $2 AND unlinked_at_ms IS NULL AND id_index IN ({BODY_INDEXES})"
         )))
         .bind(body.to_owned())

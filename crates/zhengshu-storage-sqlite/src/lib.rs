@@ -41,7 +41,8 @@ impl Dialect for SqliteDialect {
     const NAME: &'static str = "sqlite";
     const CERTIFICATE_SELECT: &'static str = "SELECT c.id, c.number, c.management_number, \
          c.name, c.sex, c.birth_date, c.id_type, c.id_cipher, c.qualification_code, c.category, \
-         c.specialty, c.level, c.approval_date, c.issue_date, c.photo, c.revoked_at_ms, \
+         c.specialty, c.level, c.approval_date, c.issue_date, c.photo, c.phone_cipher, \
+         c.email_cipher, c.revoked_at_ms, \
          c.revocation_reason, q.name AS qualification_name, b.code AS body_code, \
          b.name AS body_name, b.exempt_before_cutover \
          FROM certificates c JOIN qualification_types q ON q.code = c.qualification_code \

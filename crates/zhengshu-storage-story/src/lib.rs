@@ -7,6 +7,7 @@
 
 mod annotations;
 mod documents;
+mod identity;
 mod scope;
 mod staff;
 mod throttle;
@@ -14,6 +15,7 @@ mod verifications;
 
 pub use annotations::*;
 pub use documents::*;
+pub use identity::*;
 pub use scope::*;
 pub use staff::*;
 pub use throttle::*;
@@ -51,7 +53,10 @@ macro_rules! story_tests {
             rolled_back_import_leaves_nothing,
             an_import_is_invisible_until_published,
             revocation_is_atomic_with_its_audit,
-            holders_are_unique_by_username_and_document,
+            holders_are_unique_by_username_only,
+            a_stronger_proof_takes_an_identity_a_weaker_cannot,
+            twenty_simultaneous_proofs_leave_one_holder,
+            a_new_password_ends_every_session,
             terms_versions_and_acceptance,
             id_numbers_are_never_stored_in_clear,
             audit_log_filters_newest_first,
@@ -94,7 +99,7 @@ fn at(s: &str) -> Timestamp {
     s.parse().expect("test timestamp")
 }
 
-const T0: &str = "2024-05-01T08:00:00Z";
+pub(crate) const T0: &str = "2024-05-01T08:00:00Z";
 
 pub async fn seed_reference(s: &dyn Storage) {
     s.migrate().await.expect("migrate");
@@ -146,10 +151,11 @@ pub fn certificate(number: &str, name: &str, id: &str, qualification: &str) -> N
         approval_date: Some(jiff::civil::date(2023, 5, 1)),
         issue_date: jiff::civil::date(2023, 6, 1),
         photo: None,
+        contacts: Default::default(),
     }
 }
 
-const ZHANG_ID: &str = "11010519491231002X";
+pub(crate) const ZHANG_ID: &str = "11010519491231002X";
 const OTHER_ID: &str = "110101199003070011";
 
 async fn import(s: &dyn Storage, rows: &[NewCertificate], update: bool) -> Vec<RowOutcome> {
@@ -424,7 +430,7 @@ pub async fn revocation_is_atomic_with_its_audit(s: &dyn Storage) {
     );
 }
 
-fn holder(username: &str, name: &str, id: &str) -> NewHolder {
+pub(crate) fn holder(username: &str, name: &str, id: &str) -> NewHolder {
     NewHolder {
         username: Username::parse(username).unwrap(),
         name: HolderName::parse(name).unwrap(),
@@ -433,7 +439,7 @@ fn holder(username: &str, name: &str, id: &str) -> NewHolder {
     }
 }
 
-pub async fn holders_are_unique_by_username_and_document(s: &dyn Storage) {
+pub async fn holders_are_unique_by_username_only(s: &dyn Storage) {
     seed_reference(s).await;
     let h = holder("demo", "张三", ZHANG_ID);
     let id = s.create_holder(&h, at(T0)).await.unwrap();
@@ -447,13 +453,16 @@ pub async fn holders_are_unique_by_username_and_document(s: &dyn Storage) {
             .await,
         Err(StorageError::Conflict(Conflict::Username))
     ));
-    assert!(matches!(
-        s.create_holder(&holder("other", "张三", ZHANG_ID), at(T0))
-            .await,
-        Err(StorageError::Conflict(Conflict::IdDocument))
-    ));
+    assert_eq!(got.identity, zhengshu_domain::IdentityProof::None);
+    // A second account may claim the same ID document: only a proof
+    // decides which one sees the certificates.
+    let second = s
+        .create_holder(&holder("other", "张三", ZHANG_ID), at(T0))
+        .await
+        .unwrap();
+    assert_ne!(second, id);
     assert!(
-        s.create_holder(&holder("other", "李四", OTHER_ID), at(T0))
+        s.create_holder(&holder("third", "李四", OTHER_ID), at(T0))
             .await
             .is_ok()
     );

@@ -14,6 +14,9 @@ pub enum Conflict {
     /// The annotation is not in a state that allows this (e.g. withdrawing
     /// one that is not ready).
     AnnotationState,
+    /// Another account holds this identity with an equal or stronger
+    /// proof.
+    IdentityHeld,
     Other(String),
 }
 

@@ -11,8 +11,10 @@
 #![forbid(unsafe_code)]
 
 pub mod annotations;
+pub mod codes;
 pub mod documents;
 mod error;
+pub mod identity;
 pub mod staff;
 mod vault;
 pub mod verifications;
@@ -21,13 +23,16 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use zhengshu_domain::{
     Actor, Annotation, AnnotationPolicy, AuditEvent, AuditHead, Certificate, CertificateNumber,
-    Holder, HolderName, IdDocument, IssueYears, IssuingBody, NewAnnotation, NewAuditEvent,
-    NewCertificate, QualificationType, Revocation, Staff, TermsVersion, Username, VerificationCode,
+    Holder, HolderName, IdDocument, IdentityProof, IssueYears, IssuingBody, NewAnnotation,
+    NewAuditEvent, NewCertificate, QualificationType, Revocation, Staff, TermsVersion, Username,
+    VerificationCode,
 };
 
 pub use annotations::{Generated, Job, Retry};
+pub use codes::{CodeCheck, CodePurpose, NewCode};
 pub use documents::IssuedDocument;
 pub use error::{Conflict, StorageError};
+pub use identity::Proven;
 pub use staff::{
     AuditFilter, AuditHeadSink, Enrolment, HolderSearch, LinkedHolder, NewStaff, NewStaffSession,
     StaffSessionRecord,
@@ -195,10 +200,53 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         actor: &Actor,
     ) -> Result<()>;
 
-    /// `Conflict::Username` or `Conflict::IdDocument` when taken.
+    /// `Conflict::Username` when the username is taken. Several accounts
+    /// may claim one ID document; none has proven it yet.
     async fn create_holder(&self, holder: &NewHolder, at: Timestamp) -> Result<i64>;
     async fn holder(&self, id: i64) -> Result<Holder>;
     async fn holder_by_username(&self, username: &Username) -> Result<Holder>;
+    /// Records that `holder` proved its identity by `proof`, audited, in one
+    /// transaction: an account holding the same ID document with a weaker
+    /// proof loses it (and is marked to be told at its next log-in, its
+    /// annotations pass to the prover, audited too); one holding it with
+    /// an equal or stronger proof keeps it, and the answer is
+    /// `Conflict::IdentityHeld`. At most one account holds an ID document
+    /// proven, however many prove at once. The account keeps the stronger
+    /// of its old and new proof.
+    async fn prove_identity(
+        &self,
+        holder: i64,
+        proof: IdentityProof,
+        at: Timestamp,
+    ) -> Result<Proven>;
+    /// Forgets that another account took this holder's identity (the
+    /// holder has been told).
+    async fn clear_identity_taken(&self, holder: i64) -> Result<()>;
+    /// Replaces the account's password hash and ends every session of the
+    /// account, audited, in one transaction.
+    async fn set_password(
+        &self,
+        holder: i64,
+        password_hash: &str,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()>;
+
+    /// Stores a one-time code (its keyed hash); the holder's earlier live
+    /// code of the same purpose ends.
+    async fn store_code(&self, code: &NewCode, at: Timestamp) -> Result<()>;
+    /// Checks `hash` against the holder's live code of `purpose` (not
+    /// used, not expired at `now`, fewer than `max_tries` tries): counts
+    /// one try, and uses the code up when it matches. A code is accepted
+    /// at most once however many checks arrive at once.
+    async fn use_code(
+        &self,
+        holder: i64,
+        purpose: CodePurpose,
+        hash: &[u8],
+        max_tries: i32,
+        now: Timestamp,
+    ) -> Result<CodeCheck>;
 
     /// Publishes the next terms version.
     async fn publish_terms(&self, text: &str, at: Timestamp) -> Result<TermsVersion>;
@@ -472,6 +520,8 @@ pub fn audit_json(c: &NewCertificate) -> String {
         "approval_date": c.approval_date.map(|d| d.to_string()),
         "issue_date": c.issue_date.to_string(),
         "photo": c.photo,
+        "phone": c.contacts.phone.as_ref().map(|p| p.masked()),
+        "email": c.contacts.email.as_ref().map(|e| e.masked()),
     })
     .to_string()
 }

@@ -55,9 +55,30 @@ pub enum Error {
     /// 409 `username_taken`.
     #[error("username taken")]
     UsernameTaken,
-    /// 409 `id_document_taken`: an account exists for this ID document.
-    #[error("id document taken")]
-    IdDocumentTaken,
+    /// 403 `identity_not_proven`: the account has not proven the identity
+    /// it registered with (after the terms are agreed).
+    #[error("identity not proven")]
+    IdentityNotProven,
+    /// 409 `identity_held`: another account holds this identity with an
+    /// equal or stronger proof.
+    #[error("identity held")]
+    IdentityHeld,
+    /// 409 `no_contact`: no recorded contact a code can be sent to.
+    #[error("no contact")]
+    NoContact,
+    /// 503 `code_not_sent`: the mail server or SMS gateway did not take
+    /// the code.
+    #[error("code not sent")]
+    CodeNotSent,
+    /// 422 `code_wrong`: a wrong one-time code (tries left, when known).
+    #[error("code wrong")]
+    CodeWrong { tries_left: Option<i32> },
+    /// 422 `code_expired`: no live code (expired, used, tries spent).
+    #[error("code expired")]
+    CodeExpired,
+    /// 422 `management_number_wrong`.
+    #[error("management number wrong")]
+    ManagementNumberWrong,
     /// 422 `validation_failed`, with one entry per refused field.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -122,7 +143,13 @@ impl From<services::Error> for Error {
             S::Throttled { retry_after_secs } => Error::Throttled { retry_after_secs },
             S::RateLimited { retry_after_secs } => Error::RateLimited { retry_after_secs },
             S::UsernameTaken => Error::UsernameTaken,
-            S::IdDocumentTaken => Error::IdDocumentTaken,
+            S::IdentityNotProven => Error::IdentityNotProven,
+            S::IdentityHeld => Error::IdentityHeld,
+            S::NoContact => Error::NoContact,
+            S::CodeNotSent => Error::CodeNotSent,
+            S::CodeWrong { tries_left } => Error::CodeWrong { tries_left },
+            S::CodeExpired => Error::CodeExpired,
+            S::ManagementNumberWrong => Error::ManagementNumberWrong,
             S::Validation(f) => Error::Validation(f),
             S::InvalidQuery(f) => Error::InvalidQuery(f),
             S::AnnotationLimit { next_possible_on } => Error::AnnotationLimit { next_possible_on },
@@ -152,10 +179,16 @@ impl Error {
             Error::BadRequest | Error::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unauthenticated | Error::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Error::TermsNotAccepted | Error::CsrfRejected => StatusCode::FORBIDDEN,
+            Error::TermsNotAccepted | Error::IdentityNotProven | Error::CsrfRejected => {
+                StatusCode::FORBIDDEN
+            }
             Error::NotFound => StatusCode::NOT_FOUND,
-            Error::UsernameTaken | Error::IdDocumentTaken => StatusCode::CONFLICT,
-            Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::UsernameTaken | Error::IdentityHeld | Error::NoContact => StatusCode::CONFLICT,
+            Error::CodeNotSent => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Validation(_)
+            | Error::CodeWrong { .. }
+            | Error::CodeExpired
+            | Error::ManagementNumberWrong => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Throttled { .. } | Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::AnnotationLimit { .. }
             | Error::AnnotationRequired
@@ -182,7 +215,13 @@ impl Error {
             Error::CsrfRejected => "csrf_rejected",
             Error::NotFound => "not_found",
             Error::UsernameTaken => "username_taken",
-            Error::IdDocumentTaken => "id_document_taken",
+            Error::IdentityNotProven => "identity_not_proven",
+            Error::IdentityHeld => "identity_held",
+            Error::NoContact => "no_contact",
+            Error::CodeNotSent => "code_not_sent",
+            Error::CodeWrong { .. } => "code_wrong",
+            Error::CodeExpired => "code_expired",
+            Error::ManagementNumberWrong => "management_number_wrong",
             Error::Validation(_) => "validation_failed",
             Error::Throttled { .. } => "too_many_attempts",
             Error::RateLimited { .. } => "rate_limited",
@@ -203,7 +242,7 @@ impl Error {
 
     /// Every code, for the catalogue tests.
     #[cfg(test)]
-    pub const CODES: [&'static str; 25] = [
+    pub const CODES: [&'static str; 31] = [
         "bad_request",
         "payload_too_large",
         "invalid_query",
@@ -213,7 +252,13 @@ impl Error {
         "csrf_rejected",
         "not_found",
         "username_taken",
-        "id_document_taken",
+        "identity_not_proven",
+        "identity_held",
+        "no_contact",
+        "code_not_sent",
+        "code_wrong",
+        "code_expired",
+        "management_number_wrong",
         "validation_failed",
         "too_many_attempts",
         "rate_limited",
@@ -238,6 +283,12 @@ impl Error {
             Error::Throttled { retry_after_secs } => lang.t_args(
                 &id,
                 &[("minutes", Arg::Num(minutes_to_wait(*retry_after_secs)))],
+            ),
+            Error::CodeWrong {
+                tries_left: Some(n),
+            } => lang.t_args(
+                "error-code_wrong-tries",
+                &[("tries", Arg::Num(i64::from(*n)))],
             ),
             Error::AnnotationLimit { next_possible_on } => {
                 lang.t_args(&id, &[("date", Arg::Str(&next_possible_on.to_string()))])

@@ -51,6 +51,48 @@ impl Default for Limits {
     }
 }
 
+/// Codes, their tries and the throttles of sending and proving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityLimits {
+    /// A code works this long after it is sent.
+    pub code_ttl: SignedDuration,
+    /// Wrong tries before a code is spent.
+    pub code_tries: i32,
+    /// The window of the counts below.
+    pub window: SignedDuration,
+    /// Codes sent for one account (to any of its contacts) per window.
+    pub sends_per_account: i64,
+    /// Codes sent at the request of one client address per window.
+    pub sends_per_client: i64,
+    /// Codes sent in all per window.
+    pub sends_global: i64,
+    /// Failed 管理号 tries of one account per window (weak proof: few).
+    pub management_tries_per_account: i64,
+    /// Failed 管理号 tries from one client address per window.
+    pub management_tries_per_client: i64,
+    /// Registrations from one client address per window.
+    pub registrations_per_client: i64,
+    /// Registrations in all per window.
+    pub registrations_global: i64,
+}
+
+impl Default for IdentityLimits {
+    fn default() -> Self {
+        Self {
+            code_ttl: SignedDuration::from_mins(10),
+            code_tries: 5,
+            window: SignedDuration::from_hours(1),
+            sends_per_account: 5,
+            sends_per_client: 20,
+            sends_global: 2_000,
+            management_tries_per_account: 5,
+            management_tries_per_client: 20,
+            registrations_per_client: 10,
+            registrations_global: 1_000,
+        }
+    }
+}
+
 /// What every handler may use.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -86,6 +128,10 @@ pub struct AppState {
     pub verify_limiter: Arc<RateLimiter>,
     /// Where passwords are hashed and checked, a bounded number at once.
     pub passwords: Arc<PasswordGate>,
+    /// Where one-time codes go, by kind of contact; none by default.
+    pub senders: zhengshu_notify::Senders,
+    /// Codes, proofs and registrations: lifetimes, tries, throttles.
+    pub identity_limits: IdentityLimits,
 }
 
 impl AppState {
@@ -117,6 +163,8 @@ impl AppState {
             renderer: None,
             workers: None,
             passwords: Arc::new(PasswordGate::per_core()),
+            senders: zhengshu_notify::Senders::default(),
+            identity_limits: IdentityLimits::default(),
         }
     }
 

@@ -104,6 +104,86 @@ impl Default for WebConfig {
     }
 }
 
+/// The SMTP server that sends one-time codes by e-mail (`[notify.smtp]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// Default 587 (STARTTLS).
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// `starttls` (default), `tls`, or `none` (a relay on this machine or
+    /// network only).
+    #[serde(default)]
+    pub security: zhengshu_notify::SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// The From address, e.g. `证书查询验证 <noreply@example.cn>`.
+    pub from: String,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+/// The HTTP SMS gateway (`[notify.sms]`): one JSON `POST {"to", "text"}`
+/// per message.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    /// An `http://` URL on the internal network.
+    pub url: String,
+    /// Sent as `Authorization: Bearer …` when set.
+    pub token: Option<Secret>,
+}
+
+/// Where one-time codes go (`[notify]`). With nothing set, no code can be
+/// sent and holders prove their identity otherwise.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// Development only: write codes to the log (for any kind of contact
+    /// without a sender below).
+    pub log: bool,
+    pub smtp: Option<SmtpConfig>,
+    pub sms: Option<SmsConfig>,
+}
+
+impl NotifyConfig {
+    /// The senders this configuration describes.
+    pub fn senders(&self) -> anyhow::Result<zhengshu_notify::Senders> {
+        use std::sync::Arc;
+        let log = self
+            .log
+            .then(|| Arc::new(zhengshu_notify::LogSender) as Arc<dyn zhengshu_notify::Sender>);
+        let email = match &self.smtp {
+            Some(s) => Some(Arc::new(
+                zhengshu_notify::SmtpSender::new(&zhengshu_notify::SmtpSettings {
+                    host: s.host.clone(),
+                    port: s.port,
+                    security: s.security,
+                    username: s.username.clone(),
+                    password: s.password.as_ref().map(|p| p.expose().to_owned()),
+                    from: s.from.clone(),
+                })
+                .context("[notify.smtp]")?,
+            ) as Arc<dyn zhengshu_notify::Sender>),
+            None => log.clone(),
+        };
+        let sms = match &self.sms {
+            Some(s) => Some(Arc::new(
+                zhengshu_notify::HttpSmsSender::new(
+                    &s.url,
+                    s.token.as_ref().map(|t| t.expose().to_owned()),
+                )
+                .context("[notify.sms]")?,
+            ) as Arc<dyn zhengshu_notify::Sender>),
+            None => log,
+        };
+        Ok(zhengshu_notify::Senders { email, sms })
+    }
+}
+
 /// The e-certificate documents.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -165,6 +245,8 @@ pub struct Config {
     pub web: WebConfig,
     /// 证书查验's rate limits (`[verify]`).
     pub verify: zhengshu_web::VerifyLimits,
+    /// Where one-time codes go (`[notify]`).
+    pub notify: NotifyConfig,
     pub secrets: Secrets,
     pub log: LogConfig,
 }
@@ -182,6 +264,7 @@ impl Default for Config {
             worker: WorkerSettings::default(),
             web: WebConfig::default(),
             verify: zhengshu_web::VerifyLimits::default(),
+            notify: NotifyConfig::default(),
             secrets: Secrets::default(),
             log: LogConfig::default(),
         }

@@ -118,6 +118,7 @@ pub async fn run(config: Config) -> Result<(), Failure> {
         .demo
         .then(|| zhengshu_demo::showcase_numbers().into());
     state.trust_forwarded_for = config.web.trust_forwarded_for;
+    state.senders = config.notify.senders()?;
     state.fonts = Arc::new(RareFonts::from_files(config.web.rare_fonts.clone()));
     let renderer = Arc::new(renderer);
     state.renderer = Some(renderer.clone());

@@ -41,6 +41,7 @@ fn certificate(issued: jiff::civil::Date) -> Certificate {
             approval_date: Some(issued),
             issue_date: issued,
             photo: None,
+            contacts: Default::default(),
         },
         qualification_name: "执业药师".into(),
         body: BodyCode::parse(BODY_CODE).unwrap(),

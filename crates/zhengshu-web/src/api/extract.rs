@@ -15,7 +15,7 @@ use zhengshu_storage::SessionKind;
 use super::ApiError;
 use crate::error::Error;
 use crate::services::sessions::{self, Session};
-use crate::services::terms;
+use crate::services::{certificates, terms};
 use crate::state::AppState;
 
 /// A JSON body; anything that is not JSON of the expected shape is 400
@@ -84,12 +84,12 @@ impl FromRequestParts<AppState> for ApiSignedIn {
     }
 }
 
-/// An API client whose holder has agreed to the current terms; else 403
-/// `terms_not_accepted`.
+/// An API client whose holder has agreed to the current terms, identity
+/// proven or not; else 403 `terms_not_accepted`.
 #[derive(Debug, Clone)]
-pub struct ApiHolder(pub Holder);
+pub struct ApiAgreed(pub Holder);
 
-impl FromRequestParts<AppState> for ApiHolder {
+impl FromRequestParts<AppState> for ApiAgreed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -97,6 +97,22 @@ impl FromRequestParts<AppState> for ApiHolder {
         if terms::pending(state, &session.holder).await? {
             return Err(ApiError(Error::TermsNotAccepted));
         }
-        Ok(ApiHolder(session.holder))
+        Ok(ApiAgreed(session.holder))
+    }
+}
+
+/// An API client whose holder has agreed to the current terms and then
+/// proven the identity it registered with; else 403 `terms_not_accepted`,
+/// then 403 `identity_not_proven`, in that order.
+#[derive(Debug, Clone)]
+pub struct ApiHolder(pub Holder);
+
+impl FromRequestParts<AppState> for ApiHolder {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ApiAgreed(holder) = ApiAgreed::from_request_parts(parts, state).await?;
+        certificates::proven(&holder)?;
+        Ok(ApiHolder(holder))
     }
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use zhengshu_storage::SessionKind;
 
-use super::{ApiError, ApiHolder, ApiJson, ApiSignedIn, ErrorBody};
+use super::{ApiAgreed, ApiError, ApiJson, ApiSignedIn, ErrorBody};
 use crate::client::ClientAddr;
 use crate::error::Error;
 use crate::services::accounts;
@@ -43,11 +43,13 @@ pub struct Created {
     request_body = Registration,
     responses(
         (status = 201, description = "Created", body = Created),
-        (status = 409, description = "`username_taken`, or `id_document_taken`: an account exists for this ID document (log in with it; after a corrected name or ID number, register with the corrected data)", body = ErrorBody),
+        (status = 409, description = "`username_taken`; never whether the ID document is registered: any number of accounts may claim it, and only the one that proves it sees the certificates", body = ErrorBody),
         (status = 422, description = "`validation_failed`, one entry per refused field", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`: too many registrations from this address or in all; `Retry-After`", body = ErrorBody),
     ))]
 pub async fn register(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(r): ApiJson<Registration>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let r = accounts::Registration {
@@ -58,7 +60,7 @@ pub async fn register(
         password: r.password,
         password_confirmation: None,
     };
-    let id = accounts::register(&state, &r).await?;
+    let id = accounts::register(&state, &r, &client).await?;
     let holder = state.storage.holder(id).await?;
     Ok((
         StatusCode::CREATED,
@@ -182,6 +184,11 @@ pub struct Me {
     pub id_type: String,
     /// Masked.
     pub id_number: String,
+    /// How the account proved its identity: `none` (it sees no
+    /// certificate yet), `management_number`, `code` or `federated`.
+    pub identity_proof: String,
+    /// Another account proved this identity more strongly and took it.
+    pub identity_taken: bool,
 }
 
 /// The signed-in holder's account.
@@ -192,12 +199,14 @@ pub struct Me {
         (status = 401, body = ErrorBody),
         (status = 403, description = "`terms_not_accepted`", body = ErrorBody),
     ))]
-pub async fn me(ApiHolder(h): ApiHolder) -> Json<Me> {
+pub async fn me(ApiAgreed(h): ApiAgreed) -> Json<Me> {
     Json(Me {
         id: h.id,
         username: h.username.as_str().to_owned(),
         name: h.name.to_string(),
         id_type: h.id_document.id_type.code().to_owned(),
         id_number: h.id_document.number.masked(),
+        identity_proof: h.identity.code().to_owned(),
+        identity_taken: h.identity_taken_at.is_some(),
     })
 }

@@ -15,8 +15,10 @@ mod demo;
 mod error;
 mod extract;
 mod holders;
+mod identity;
 mod openapi;
 mod rarechars;
+mod recovery;
 mod scope;
 mod verify;
 mod verify_document;
@@ -25,7 +27,7 @@ use axum::Router;
 use axum::routing::{delete, get, post};
 
 pub use error::{ApiError, ErrorBody, respond};
-pub use extract::{ApiHolder, ApiId, ApiJson, ApiSignedIn};
+pub use extract::{ApiAgreed, ApiHolder, ApiId, ApiJson, ApiSignedIn};
 pub use verify_document::DocumentReport;
 
 use crate::state::AppState;
@@ -42,9 +44,18 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/holders", post(holders::register))
         .route("/api/v1/sessions", post(holders::log_in))
         .route("/api/v1/sessions/current", delete(holders::log_out))
+        .route("/api/v1/recovery/codes", post(recovery::request))
+        .route("/api/v1/recovery", post(recovery::reset))
         .route("/api/v1/terms", get(holders::terms))
         .route("/api/v1/terms/accept", post(holders::accept_terms))
         .route("/api/v1/me", get(holders::me))
+        .route("/api/v1/me/identity", get(identity::state))
+        .route("/api/v1/me/identity/codes", post(identity::send_code))
+        .route("/api/v1/me/identity/code", post(identity::prove_by_code))
+        .route(
+            "/api/v1/me/identity/management-number",
+            post(identity::prove_by_management_number),
+        )
         .route("/api/v1/me/certificates", get(certificates::certificates))
         .route(
             "/api/v1/me/certificates/{id}",

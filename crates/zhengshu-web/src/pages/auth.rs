@@ -173,8 +173,6 @@ struct RegisterPage {
     form: Registration,
     id_types: Vec<IdTypeOption>,
     errors: Vec<(&'static str, String)>,
-    /// The ID document has an account already.
-    id_taken: bool,
     picker: Picker,
 }
 
@@ -195,7 +193,6 @@ impl RegisterPage {
                 .iter()
                 .map(|e| (e.field, field_message(e, lang)))
                 .collect(),
-            id_taken: false,
             picker: Picker::new("name", "/register"),
             form,
         }
@@ -210,7 +207,7 @@ impl RegisterPage {
     }
 
     fn has_errors(&self) -> bool {
-        !self.errors.is_empty() || self.id_taken
+        !self.errors.is_empty()
     }
 }
 
@@ -233,12 +230,13 @@ async fn register(
     State(state): State<AppState>,
     lang: Lang,
     Csrf(csrf): Csrf,
+    ClientAddr(client): ClientAddr,
     CsrfForm(mut form): CsrfForm<Registration>,
 ) -> Result<Response, PageError> {
     if form.password_confirmation.is_none() {
         form.password_confirmation = Some(String::new());
     }
-    let result = accounts::register(&state, &form).await;
+    let result = accounts::register(&state, &form, &client).await;
     // Passwords are never sent back.
     let echo = Registration {
         password: String::new(),
@@ -267,11 +265,6 @@ async fn register(
                 &[FieldError::new("username", "username_taken")],
             ),
         )),
-        Err(services::Error::IdDocumentTaken) => {
-            let mut page = RegisterPage::new(lang, &csrf, echo, &[]);
-            page.id_taken = true;
-            Ok(render(StatusCode::CONFLICT, &page))
-        }
         Err(e) => Err(e.into()),
     }
 }

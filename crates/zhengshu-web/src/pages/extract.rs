@@ -180,8 +180,27 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// A signed-in holder who has agreed to the current terms; others are led
-/// to the log-in or the terms page.
+/// A signed-in holder who has agreed to the current terms, identity
+/// proven or not; others are led to the log-in or the terms page.
+#[derive(Debug, Clone)]
+pub struct PageAgreed(pub Holder);
+
+impl FromRequestParts<AppState> for PageAgreed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+        match terms::pending(state, &session.holder).await {
+            Ok(false) => Ok(PageAgreed(session.holder)),
+            Ok(true) => Err(redirect_with_next("/terms", parts)),
+            Err(e) => Err(PageError::from(e).into_response()),
+        }
+    }
+}
+
+/// A signed-in holder who has agreed to the current terms and then proven
+/// the identity it registered with; others are led to the log-in, the
+/// terms, then the identity page, in that order.
 #[derive(Debug, Clone)]
 pub struct PageHolder(pub Holder);
 
@@ -189,11 +208,11 @@ impl FromRequestParts<AppState> for PageHolder {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
-        match terms::pending(state, &session.holder).await {
-            Ok(false) => Ok(PageHolder(session.holder)),
-            Ok(true) => Err(redirect_with_next("/terms", parts)),
-            Err(e) => Err(PageError::from(e).into_response()),
+        let PageAgreed(holder) = PageAgreed::from_request_parts(parts, state).await?;
+        if holder.identity.is_proven() {
+            Ok(PageHolder(holder))
+        } else {
+            Err(redirect_with_next("/identity", parts))
         }
     }
 }

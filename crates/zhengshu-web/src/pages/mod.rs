@@ -14,6 +14,7 @@ mod console;
 mod error;
 mod extract;
 mod fonts;
+mod identity;
 mod rarechars;
 mod scope;
 mod terms;
@@ -44,6 +45,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/lang/{tag}", get(switch_language))
         .merge(auth::router())
         .merge(terms::router())
+        .merge(identity::router())
         .merge(certificates::router())
         .merge(annotations::router())
         .merge(rarechars::router())

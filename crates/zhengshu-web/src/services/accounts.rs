@@ -99,10 +99,27 @@ pub struct NewHolderParts {
     pub id_document: IdDocument,
 }
 
-/// Creates the account: 422 with every refused field, 409 when the
-/// username or the ID document has an account already.
-pub async fn register(state: &AppState, r: &Registration) -> Result<i64, Error> {
+/// Creates the account: 422 with every refused field, 409 only when the
+/// username is taken. Whether the ID document is registered already is
+/// never told: any number of accounts may claim it, and only the one that
+/// proves it sees its certificates.
+/// Registrations are throttled per client address and globally (429):
+/// every registration counts, so sweeping ID numbers is slow as well as
+/// pointless.
+pub async fn register(state: &AppState, r: &Registration, client: &str) -> Result<i64, Error> {
     let (parts, password) = validate(r).map_err(Error::Validation)?;
+    let l = &state.identity_limits;
+    let rules = [
+        ThrottleRule {
+            key: format!("register:{}", client_key(&state.session_key, client)),
+            limit: l.registrations_per_client,
+        },
+        ThrottleRule {
+            key: "register:all".into(),
+            limit: l.registrations_global,
+        },
+    ];
+    let _slot = throttle::reserve(state, &rules, l.window, state.clock.now()).await?;
     let password_hash = state
         .passwords
         .hash(password)
@@ -118,9 +135,6 @@ pub async fn register(state: &AppState, r: &Registration) -> Result<i64, Error> 
     let id = match state.storage.create_holder(&holder, now).await {
         Ok(id) => id,
         Err(StorageError::Conflict(Conflict::Username)) => return Err(Error::UsernameTaken),
-        Err(StorageError::Conflict(Conflict::IdDocument)) => {
-            return Err(Error::IdDocumentTaken);
-        }
         Err(e) => return Err(e.into()),
     };
     state

@@ -8,8 +8,19 @@ use zhengshu_domain::{Certificate, Holder};
 use super::Error;
 use crate::state::AppState;
 
+/// [`Error::IdentityNotProven`] until the holder has proven the identity
+/// it registered with: names and ID numbers are not secrets.
+pub fn proven(holder: &Holder) -> Result<(), Error> {
+    if holder.identity.is_proven() {
+        Ok(())
+    } else {
+        Err(Error::IdentityNotProven)
+    }
+}
+
 /// The holder's certificates, newest first.
 pub async fn of(state: &AppState, holder: &Holder) -> Result<Vec<Certificate>, Error> {
+    proven(holder)?;
     // An account unlinked from its identity has none.
     if holder.unlinked_at.is_some() {
         return Ok(Vec::new());
@@ -23,6 +34,7 @@ pub async fn of(state: &AppState, holder: &Holder) -> Result<Vec<Certificate>, E
 /// Certificate `id` if it is the holder's; [`Error::NotFound`] otherwise,
 /// exactly as for one that does not exist.
 pub async fn own(state: &AppState, holder: &Holder, id: i64) -> Result<Certificate, Error> {
+    proven(holder)?;
     let c = state.storage.certificate(id).await?;
     if c.belongs_to(holder) {
         Ok(c)

@@ -15,7 +15,9 @@ pub mod accounts;
 pub mod annotations;
 pub mod certificates;
 pub mod document_check;
+pub mod identity;
 pub mod rarechars;
+pub mod recovery;
 pub mod scope;
 pub mod sessions;
 pub mod staff;
@@ -64,9 +66,30 @@ pub enum Error {
     Throttled { retry_after_secs: u64 },
     #[error("username taken")]
     UsernameTaken,
-    /// An account exists for this ID document.
-    #[error("id document taken")]
-    IdDocumentTaken,
+    /// The account has not proven the identity it registered with: it
+    /// sees no certificate until it has.
+    #[error("identity not proven")]
+    IdentityNotProven,
+    /// Another account holds this identity with an equal or stronger
+    /// proof.
+    #[error("identity held")]
+    IdentityHeld,
+    /// No recorded contact that a code can be sent to.
+    #[error("no contact")]
+    NoContact,
+    /// The code could not be handed to the mail server or SMS gateway.
+    #[error("code not sent")]
+    CodeNotSent,
+    /// A wrong code; this many tries remain on the live code, when known.
+    #[error("code wrong")]
+    CodeWrong { tries_left: Option<i32> },
+    /// No live code: expired, used, superseded, tries spent, or never sent.
+    #[error("code expired")]
+    CodeExpired,
+    /// The 管理号 is not that of a certificate of this identity without a
+    /// recorded contact.
+    #[error("management number wrong")]
+    ManagementNumberWrong,
     /// Refused input, one entry per field.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -119,6 +142,7 @@ impl From<StorageError> for Error {
         match e {
             StorageError::NotFound => Error::NotFound,
             StorageError::Busy => Error::Busy,
+            StorageError::Conflict(zhengshu_storage::Conflict::IdentityHeld) => Error::IdentityHeld,
             other => Error::Internal(other.to_string()),
         }
     }

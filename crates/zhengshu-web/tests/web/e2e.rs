@@ -1,7 +1,7 @@
 //! End to end in a real browser (see `browser`): a new holder whose name
 //! has an Extension B character, typed through the rare-character picker,
 //! registers, logs in with the keyboard only, is led through the service
-//! terms, sees the list, opens 证书信息, opens a revoked certificate's 详情,
+//! terms and the identity proof (the 管理号), sees the list, opens 证书信息, opens a revoked certificate's 详情,
 //! and switches to English; then, at 320 px wide, the list and the
 //! verification scope read without scrolling sideways and the picker works
 //! by keyboard.
@@ -170,6 +170,19 @@ async fn desktop_flow(c: &Client, base: &str) {
     assert!(text(c).await.contains("服务须知"));
     shot(c, "03-terms").await;
     click(c, "#agree").await;
+
+    // Then 身份核验: no contact is recorded, so the 管理号 printed on the
+    // paper certificate proves it.
+    wait_for_path(c, |p| p == "/identity").await;
+    assert!(text(c).await.contains("尚未核验身份"));
+    shot(c, "03b-identity").await;
+    c.find(Locator::Id("management_number"))
+        .await
+        .unwrap()
+        .send_keys(&format!("M-{VALID_NUMBER}"))
+        .await
+        .unwrap();
+    click(c, "#prove-management").await;
     wait_for_path(c, |p| p == "/certificates").await;
 
     // The list.

@@ -154,8 +154,19 @@ fn hash() -> String {
         .clone()
 }
 
-/// Creates a holder with [`PASSWORD`]; answers its id.
+/// Creates a holder with [`PASSWORD`] whose identity is proven (as by a
+/// one-time code); answers its id.
 pub async fn holder(app: &App, username: &str, name: &str, id_number: &str) -> i64 {
+    let id = unproven_holder(app, username, name, id_number).await;
+    app.store
+        .prove_identity(id, zhengshu_domain::IdentityProof::Code, app.clock.now_ts())
+        .await
+        .unwrap();
+    id
+}
+
+/// Creates a holder with [`PASSWORD`] that has proven nothing yet.
+pub async fn unproven_holder(app: &App, username: &str, name: &str, id_number: &str) -> i64 {
     app.store
         .create_holder(
             &NewHolder {

@@ -88,6 +88,7 @@ async fn shown(id_number: &str) -> Vec<(&'static str, String)> {
         approval_date: Some(jiff::civil::date(2019, 11, 1)),
         issue_date: jiff::civil::date(2019, 11, 20),
         photo: None,
+        contacts: Default::default(),
     };
     tx.write(&[cert], false, app.clock.now_ts()).await.unwrap();
     tx.commit().await.unwrap();
