@@ -86,7 +86,8 @@ where
             1,
         ) + "JOIN annotations a ON a.certificate_id = c.id \
              LEFT JOIN annotation_documents d ON d.annotation_id = a.id \
-             WHERE a.verification_code = $1 AND " + crate::VISIBLE;
+             WHERE a.verification_code = $1 AND "
+            + crate::VISIBLE;
         let mut reader = self.reader().await?;
         let row = sqlx::query_as::<_, CodeRow>(AssertSqlSafe(sql))
             .bind(code.as_str())

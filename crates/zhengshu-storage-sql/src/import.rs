@@ -234,7 +234,7 @@ where
         for r in rows {
             if inserted.contains(r.number.as_str()) {
                 if !r.contacts.is_empty() {
-                    self.write_contacts(r).await?;
+                    write_contacts::<D>(&mut *tx, &self.vault, r).await?;
                 }
                 out.push(RowOutcome::Inserted);
             } else if !update {

@@ -16,8 +16,7 @@ use zhengshu_storage::{
     AuditFilter, CodeCheck, CodePurpose, Conflict, Enrolment, Generated, HolderSearch, ImportTx,
     IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewHolder, NewSession, NewStaff,
     NewStaffSession, NewVerification, Proven, Reservation, Result, Retry, SessionRecord,
-    StaffSessionRecord, Storage, StorageError,
-    ThrottleRule, VerifiableAnnotation, VerificationLog,
+    StaffSessionRecord, Storage, StorageError, ThrottleRule, VerifiableAnnotation, VerificationLog,
 };
 
 use crate::rows::{
@@ -44,6 +43,7 @@ where
     for<'v> &'v [u8]: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
     for<'v> Option<String>: sqlx::Encode<'v, D::Db>,
     for<'v> Option<&'v str>: sqlx::Encode<'v, D::Db>,
+    for<'v> Option<Vec<u8>>: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
     for<'v> Option<i32>: sqlx::Encode<'v, D::Db>,
     for<'v> Option<i64>: sqlx::Encode<'v, D::Db>,
 {
