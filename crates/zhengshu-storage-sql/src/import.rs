@@ -75,6 +75,8 @@ pub struct SqlImport<D: Dialect> {
     events: Vec<NewAuditEvent>,
     /// The time of the rows written, for the staged updates.
     at: Timestamp,
+    /// Whether a row was inserted or an update staged.
+    changed: bool,
 }
 
 impl<D: Dialect> std::fmt::Debug for SqlImport<D> {
@@ -129,6 +131,7 @@ where
             sink,
             events: Vec::new(),
             at,
+            changed: false,
         })
     }
 }
@@ -236,13 +239,15 @@ where
                 if !r.contacts.is_empty() {
                     write_contacts::<D>(&mut *tx, &self.vault, r).await?;
                 }
+                self.changed = true;
                 out.push(RowOutcome::Inserted);
             } else if !update {
                 out.push(RowOutcome::Exists);
             } else {
-                out.push(
-                    stage_update::<D>(&mut *tx, &self.vault, &self.actor, self.batch, r).await?,
-                );
+                let outcome =
+                    stage_update::<D>(&mut *tx, &self.vault, &self.actor, self.batch, r).await?;
+                self.changed |= outcome == RowOutcome::Updated;
+                out.push(outcome);
             }
         }
         tx.commit().await.map_err(map_err::<D>)?;
@@ -257,6 +262,11 @@ where
     async fn commit(mut self: Box<Self>) -> Result<()> {
         let this = &mut *self;
         let (batch, at) = (this.batch, this.at);
+        if !this.changed && this.events.is_empty() {
+            // Nothing to publish: an import that changed nothing leaves
+            // nothing behind, not even its batch.
+            return discard::<D>(&mut *this.conn, batch).await;
+        }
         let date = D::DATE_PARAM;
         let mut tx = D::begin_write_on(&mut *this.conn).await?;
         // The certificates the import updates are rewritten at once, then
