@@ -24,7 +24,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use zhengshu_domain::Staff;
 
-use super::extract::{CSRF_COOKIE, Csrf, CsrfForm};
+use super::extract::{Csrf, CsrfForm, csrf_cookie_name};
 use super::{Chrome, PageError, render};
 use crate::client::ClientAddr;
 use crate::cookies::{cookie, set_cookie};
@@ -197,7 +197,12 @@ async fn log_in(
     );
     headers.append(
         header::SET_COOKIE,
-        set_cookie(CSRF_COOKIE, &sessions::new_token(), secure, None),
+        set_cookie(
+            csrf_cookie_name(&state),
+            &sessions::new_token(),
+            secure,
+            None,
+        ),
     );
     Ok(response)
 }
