@@ -20,6 +20,9 @@ need_packages \
   fonts-hanazono:/usr/share/fonts/truetype/hanazono/HanaMinB.ttf \
   fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
   unicode-data:/usr/share/unicode/Unihan_Readings.txt.bz2
+# The metrics test scrapes with a real Prometheus; its recommended
+# exporters are not needed.
+NO_RECOMMENDS=1 need_packages prometheus:prometheus
 psql "$ZHENGSHU_TEST_PG_URL" -qAtc 'select 1' >/dev/null || {
   echo "PostgreSQL is not reachable at $ZHENGSHU_TEST_PG_URL; start it or set ZHENGSHU_TEST_PG_URL" >&2
   exit 1

@@ -119,8 +119,35 @@ enum Parsed {
 }
 
 /// Imports `input`. `progress` is called with the number of rows read
-/// after each batch.
+/// after each batch. The import and its rows are counted in the metrics.
 pub async fn import(
+    storage: &dyn Storage,
+    input: impl Read + Send + 'static,
+    options: &ImportOptions,
+    progress: impl FnMut(u64) + Send,
+) -> Result<Report, ImportError> {
+    let result = run(storage, input, options, progress).await;
+    let m = zhengshu_metrics::metrics();
+    match &result {
+        Ok(r) => m.import(
+            if r.committed {
+                "committed"
+            } else {
+                "nothing_written"
+            },
+            &[
+                ("inserted", r.inserted),
+                ("updated", r.updated),
+                ("unchanged", r.unchanged),
+                ("refused", r.refused),
+            ],
+        ),
+        Err(_) => m.import("failed", &[]),
+    }
+    result
+}
+
+async fn run(
     storage: &dyn Storage,
     input: impl Read + Send + 'static,
     options: &ImportOptions,

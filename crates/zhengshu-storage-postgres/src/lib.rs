@@ -9,6 +9,7 @@
 //! insertion with `COPY`, and who runs an import (its server process).
 #![forbid(unsafe_code)]
 
+pub mod backup;
 mod import;
 pub mod testing;
 
@@ -58,6 +59,8 @@ impl Dialect for PgDialect {
     const DATE_PARAM: &'static str = "::date";
     const ISSUE_YEAR: &'static str = "CAST(EXTRACT(YEAR FROM c.issue_date) AS INTEGER)";
     const READERS: usize = 8;
+    /// Delivered to every listening process when the application commits.
+    const ANNOUNCE_JOB: Option<&'static str> = Some("SELECT pg_notify('zhengshu_jobs', '')");
 
     /// Connects to a `postgres://` URL.
     async fn connect(url: &str) -> Result<PgPool> {
@@ -80,6 +83,34 @@ impl Dialect for PgDialect {
 
     async fn begin_write(pool: &PgPool) -> Result<Transaction<'static, Postgres>> {
         pool.begin().await.map_err(map_err::<Self>)
+    }
+
+    /// A `LISTEN zhengshu_jobs` connection of its own, read by a task for
+    /// as long as the process runs. sqlx reconnects a lost listener; the
+    /// workers are woken after a reconnection too, since announcements
+    /// may have been missed meanwhile.
+    async fn listen_for_jobs(pool: &PgPool, wake: zhengshu_storage::JobWake) -> Result<bool> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool)
+            .await
+            .map_err(map_err::<Self>)?;
+        listener
+            .listen("zhengshu_jobs")
+            .await
+            .map_err(map_err::<Self>)?;
+        tokio::spawn(async move {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(_)) => wake(),
+                    // The connection was lost and is being re-established.
+                    Ok(None) => wake(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "job announcements: listener failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(true)
     }
 
     async fn dump(pool: &PgPool) -> Result<String> {

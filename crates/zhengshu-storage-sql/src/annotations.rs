@@ -117,6 +117,12 @@ where
             .execute(&mut *tx)
             .await
             .map_err(map_err::<D>)?;
+        if let Some(announce) = D::ANNOUNCE_JOB {
+            sqlx::query(announce)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<D>)?;
+        }
         let appended =
             insert_audit::<D>(&mut tx, &apply_event(new, id, &number), new.applied_at).await?;
         let stored = Self::fetch_annotation(&mut tx, id).await?;

@@ -77,6 +77,9 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     const ISSUE_YEAR: &'static str;
     /// Connections held for the hot point reads, out of the pool's.
     const READERS: usize;
+    /// Run in an application's transaction to announce its job to the
+    /// workers of every process at commit, where the engine can.
+    const ANNOUNCE_JOB: Option<&'static str>;
 
     /// A pool connected to `url`.
     async fn connect(url: &str) -> Result<Pool<Self::Db>>;
@@ -87,6 +90,12 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     async fn begin_write(pool: &Pool<Self::Db>) -> Result<Transaction<'static, Self::Db>>;
     /// A deterministic text dump of every table.
     async fn dump(pool: &Pool<Self::Db>) -> Result<String>;
+    /// Calls `wake` on each job announced by [`Dialect::ANNOUNCE_JOB`];
+    /// `false` when the engine does not announce.
+    async fn listen_for_jobs(
+        pool: &Pool<Self::Db>,
+        wake: zhengshu_storage::JobWake,
+    ) -> Result<bool>;
     /// Which uniqueness rule a unique violation broke.
     fn conflict(e: &dyn sqlx::error::DatabaseError) -> Conflict;
     /// Rows a statement changed.

@@ -70,6 +70,33 @@ where
         D::dump(&self.pool).await
     }
 
+    async fn bind_keys(
+        &self,
+        fingerprints: &[(String, String)],
+        at: Timestamp,
+    ) -> Result<Vec<(String, String)>> {
+        if !fingerprints.is_empty() {
+            let mut tx = D::begin_write(&self.pool).await?;
+            for (name, fingerprint) in fingerprints {
+                sqlx::query(
+                    "INSERT INTO installation_keys (name, fingerprint, recorded_at_ms) \
+                     VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(name.as_str())
+                .bind(fingerprint.as_str())
+                .bind(ms(at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<D>)?;
+            }
+            tx.commit().await.map_err(map_err::<D>)?;
+        }
+        sqlx::query_as("SELECT name, fingerprint FROM installation_keys ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err::<D>)
+    }
+
     async fn put_issuing_body(&self, body: &IssuingBody) -> Result<()> {
         sqlx::query(
             "INSERT INTO issuing_bodies (code, name, exempt_before_cutover) VALUES ($1, $2, $3) \
@@ -628,6 +655,34 @@ where
             .fetch_one(&self.pool)
             .await
             .map_err(map_err::<D>)
+    }
+
+    async fn job_queue(&self) -> Result<zhengshu_storage::annotations::JobQueue> {
+        let (depth, oldest): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(a.applied_at_ms) FROM annotation_jobs j \
+             JOIN annotations a ON a.id = j.annotation_id",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err::<D>)?;
+        Ok(zhengshu_storage::annotations::JobQueue {
+            depth,
+            oldest_applied: oldest.map(timestamp).transpose()?,
+        })
+    }
+
+    async fn listen_for_jobs(&self, wake: zhengshu_storage::JobWake) -> Result<bool> {
+        D::listen_for_jobs(&self.pool, wake).await
+    }
+
+    fn pool_use(&self) -> zhengshu_storage::PoolUse {
+        let size = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        zhengshu_storage::PoolUse {
+            idle,
+            in_use: size.saturating_sub(idle),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     async fn annotation_by_code(&self, code: &VerificationCode) -> Result<VerifiableAnnotation> {

@@ -56,6 +56,8 @@ impl Dialect for SqliteDialect {
     /// Dates are `YYYY-MM-DD` text.
     const ISSUE_YEAR: &'static str = "CAST(substr(c.issue_date, 1, 4) AS INTEGER)";
     const READERS: usize = 4;
+    // One process owns the file: its workers are woken in-process.
+    const ANNOUNCE_JOB: Option<&'static str> = None;
 
     /// Opens (creating if missing) the database at a `sqlite://PATH` URL.
     async fn connect(url: &str) -> Result<SqlitePool> {
@@ -84,6 +86,10 @@ impl Dialect for SqliteDialect {
         pool.begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(map_err::<Self>)
+    }
+
+    async fn listen_for_jobs(_: &SqlitePool, _: zhengshu_storage::JobWake) -> Result<bool> {
+        Ok(false)
     }
 
     async fn dump(pool: &SqlitePool) -> Result<String> {
@@ -164,4 +170,23 @@ impl Dialect for SqliteDialect {
     async fn import_owner_alive(_conn: &mut SqliteConnection, owner: &str) -> Result<bool> {
         Ok(import::owner_alive(owner))
     }
+}
+
+/// Writes a consistent copy of the database to `file`, which must not
+/// exist, while the service goes on using it: `VACUUM INTO` reads one
+/// snapshot and writes a compact database file (restored by copying it
+/// into place).
+pub async fn backup_into(store: &SqliteStore, file: &std::path::Path) -> Result<()> {
+    let path = file.to_str().ok_or_else(|| {
+        StorageError::other(std::io::Error::other(format!(
+            "the backup path {} is not UTF-8",
+            file.display()
+        )))
+    })?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(path)
+        .execute(store.pool())
+        .await
+        .map_err(map_err::<SqliteDialect>)?;
+    Ok(())
 }

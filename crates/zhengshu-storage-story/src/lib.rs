@@ -58,6 +58,7 @@ macro_rules! story_tests {
             twenty_simultaneous_proofs_leave_one_holder,
             a_new_password_ends_every_session,
             terms_versions_and_acceptance,
+            the_first_keys_bind_the_installation,
             id_numbers_are_never_stored_in_clear,
             audit_log_filters_newest_first,
             missing_things_are_not_found,
@@ -466,6 +467,33 @@ pub async fn holders_are_unique_by_username_only(s: &dyn Storage) {
             .await
             .is_ok()
     );
+}
+
+pub async fn the_first_keys_bind_the_installation(s: &dyn Storage) {
+    s.migrate().await.unwrap();
+    let at = Timestamp::from_second(1_700_000_000).unwrap();
+    assert!(s.bind_keys(&[], at).await.unwrap().is_empty());
+    let first = vec![
+        ("session_key".to_owned(), "aaaa".to_owned()),
+        ("vault_encryption_key".to_owned(), "bbbb".to_owned()),
+    ];
+    assert_eq!(s.bind_keys(&first, at).await.unwrap(), first);
+    // A second node with another vault key and a new seal root: the
+    // record keeps the first's, adds what was missing.
+    let second = vec![
+        ("seal_root".to_owned(), "cccc".to_owned()),
+        ("vault_encryption_key".to_owned(), "dddd".to_owned()),
+    ];
+    let on_record = s.bind_keys(&second, at).await.unwrap();
+    assert_eq!(
+        on_record,
+        vec![
+            ("seal_root".to_owned(), "cccc".to_owned()),
+            ("session_key".to_owned(), "aaaa".to_owned()),
+            ("vault_encryption_key".to_owned(), "bbbb".to_owned()),
+        ]
+    );
+    assert_eq!(s.bind_keys(&[], at).await.unwrap(), on_record);
 }
 
 pub async fn terms_versions_and_acceptance(s: &dyn Storage) {

@@ -128,3 +128,10 @@ pub fn sha256_hex(content: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(content))
 }
+
+/// The annotation jobs not finished and the oldest one's application time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct JobQueue {
+    pub depth: i64,
+    pub oldest_applied: Option<Timestamp>,
+}

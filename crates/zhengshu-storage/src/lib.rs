@@ -53,6 +53,17 @@ pub struct NewHolder {
     pub password_hash: String,
 }
 
+/// What [`Storage::listen_for_jobs`] calls when a job is announced.
+pub type JobWake = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// A connection pool's use at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolUse {
+    pub idle: u32,
+    pub in_use: u32,
+    pub max: u32,
+}
+
 /// Where a session was opened: a page session lives in a cookie, an API
 /// session is a bearer token. A token of one kind is never accepted as the
 /// other.
@@ -172,6 +183,16 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// A deterministic text dump of every table, for backups checks and
     /// tests ("nothing changed").
     async fn dump(&self) -> Result<String>;
+
+    /// Records each `(name, fingerprint)` of the installation's keys that
+    /// is not on record yet (the first process to start defines the
+    /// installation) and answers every fingerprint on record, by name. An
+    /// empty slice only reads.
+    async fn bind_keys(
+        &self,
+        fingerprints: &[(String, String)],
+        at: Timestamp,
+    ) -> Result<Vec<(String, String)>>;
 
     async fn put_issuing_body(&self, body: &IssuingBody) -> Result<()>;
     async fn issuing_bodies(&self) -> Result<Vec<IssuingBody>>;
@@ -354,6 +375,18 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> Result<bool>;
     /// Jobs not finished (waiting, leased or due for a retry).
     async fn pending_jobs(&self) -> Result<i64>;
+    /// The unfinished jobs and when the oldest of them was applied for
+    /// (the queue gauges of the metrics).
+    async fn job_queue(&self) -> Result<annotations::JobQueue>;
+    /// The connection pool's use at this moment (the pool gauges).
+    fn pool_use(&self) -> PoolUse;
+    /// Calls `wake` each time any process, on any node, applies for an
+    /// annotation, for as long as the storage lives; answers `false` when
+    /// the engine cannot announce jobs across processes (SQLite: one
+    /// process owns the file; the workers' own waker serves). Workers poll
+    /// as well: an announcement lost with a connection delays a job by one
+    /// poll, never loses it.
+    async fn listen_for_jobs(&self, wake: JobWake) -> Result<bool>;
 
     /// The annotation whose 查验码 is `code`, with its certificate and its
     /// document's SHA-256, read afresh (a withdrawal or revocation shows at

@@ -40,6 +40,13 @@ impl Drop for Listening {
 /// and dropped, so the process never blocks on a full pipe. Panics,
 /// showing that output, if the process ends or stays silent for a minute.
 pub fn spawn_listening(cmd: &mut Command, marker: &str) -> Listening {
+    spawn_listening_all(cmd, &[marker]).0
+}
+
+/// [`spawn_listening`] for a process with several listeners, each
+/// announced by its own marker: the process (at the address of the first
+/// marker) and every address, in the markers' order.
+pub fn spawn_listening_all(cmd: &mut Command, markers: &[&str]) -> (Listening, Vec<SocketAddr>) {
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -51,12 +58,26 @@ pub fn spawn_listening(cmd: &mut Command, marker: &str) -> Listening {
     drain(child.stderr.take(), tx);
     let deadline = Instant::now() + WAIT;
     let mut seen = String::new();
+    let mut found: Vec<Option<SocketAddr>> = vec![None; markers.len()];
     loop {
+        if let Some(addrs) = found.iter().copied().collect::<Option<Vec<_>>>() {
+            return (
+                Listening {
+                    child,
+                    addr: addrs[0],
+                },
+                addrs,
+            );
+        }
         match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) => match announced_addr(&line, marker) {
-                Some(addr) => return Listening { child, addr },
-                None => seen.extend([line.as_str(), "\n"]),
-            },
+            Ok(line) => {
+                for (slot, marker) in found.iter_mut().zip(markers) {
+                    if slot.is_none() {
+                        *slot = announced_addr(&line, marker);
+                    }
+                }
+                seen.extend([line.as_str(), "\n"]);
+            }
             Err(e) => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -64,7 +85,7 @@ pub fn spawn_listening(cmd: &mut Command, marker: &str) -> Listening {
                     RecvTimeoutError::Timeout => "stayed silent",
                     RecvTimeoutError::Disconnected => "ended",
                 };
-                panic!("{cmd:?} {why} before announcing {marker:?}ADDR; its output:\n{seen}");
+                panic!("{cmd:?} {why} before announcing {markers:?}ADDR; its output:\n{seen}");
             }
         }
     }
@@ -97,6 +118,49 @@ pub fn announced_addr(line: &str, marker: &str) -> Option<SocketAddr> {
         let port = text.parse::<u16>().ok()?;
         Some(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
     })
+}
+
+/// One HTTP/1.1 exchange with a server of this machine: the status and
+/// the body, or `None` when nothing answers. `headers` are whole lines
+/// (`"Authorization: Bearer T"`); a body is sent as JSON.
+pub fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: Option<&str>,
+) -> Option<(u16, Vec<u8>)> {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    let body = body.unwrap_or("");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    for h in headers {
+        head.push_str(h);
+        head.push_str("\r\n");
+    }
+    write!(
+        s,
+        "{head}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&raw[..split]);
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, raw[split + 4..].to_vec()))
+}
+
+/// Waits up to `secs` seconds for `ready`, checking every 100 ms; panics
+/// naming `what` when it never is. A hang guard, not a timing assertion.
+pub fn wait_for(what: &str, secs: u64, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !ready() {
+        assert!(Instant::now() < deadline, "{what}: not within {secs} s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //!
 //! - `api` (JSON handlers, JSON errors) and `pages` (HTML handlers, error
 //!   pages, CSRF), side by side, neither using the other; beside them the
-//!   small areas `assets`, `health` and `trust`;
+//!   small areas `assets`, `health`, `metrics` and `trust`;
 //! - `error` (the HTTP error: status, code, message) and `download` (PDF
 //!   answers), shared by both sides;
 //! - `services` (accounts, sessions, terms, certificates, annotations,
@@ -32,6 +32,7 @@ mod error;
 pub mod fonts;
 mod health;
 mod i18n;
+mod metrics;
 mod pages;
 pub mod passwords;
 mod ratelimit;
@@ -53,6 +54,7 @@ use tower_http::trace::TraceLayer;
 pub use api::DocumentReport;
 pub use fonts::RareFonts;
 pub use i18n::Lang;
+pub use metrics::serve as serve_metrics;
 pub use ratelimit::VerifyLimits;
 pub use recorder::Recorder;
 pub use services::document_check::{check_title, reason_text};
@@ -102,9 +104,11 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router(&state))
         .merge(assets::router())
         .merge(trust::router())
+        .merge(metrics::guarded())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(i18n::negotiate))
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(metrics::count))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let route = req

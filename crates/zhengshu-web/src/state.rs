@@ -132,6 +132,9 @@ pub struct AppState {
     pub senders: zhengshu_notify::Senders,
     /// Codes, proofs and registrations: lifetimes, tries, throttles.
     pub identity_limits: IdentityLimits,
+    /// The bearer token that opens `/metrics` on the service's address;
+    /// `None` keeps it absent there.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -165,6 +168,7 @@ impl AppState {
             passwords: Arc::new(PasswordGate::per_core()),
             senders: zhengshu_notify::Senders::default(),
             identity_limits: IdentityLimits::default(),
+            metrics_token: None,
         }
     }
 

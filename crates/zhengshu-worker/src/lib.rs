@@ -166,7 +166,23 @@ impl Worker {
         }
     }
 
+    /// Works one job and counts its outcome (and, for a document made,
+    /// the time it took) in the metrics.
     async fn work(&self, job: Job) -> Result<Outcome, WorkerError> {
+        let started = std::time::Instant::now();
+        let outcome = self.generate(job).await;
+        let (label, took) = match &outcome {
+            Ok(Outcome::Ready { .. }) => ("ready", Some(started.elapsed())),
+            Ok(Outcome::Retrying { .. }) => ("retry", None),
+            Ok(Outcome::Failed { .. }) => ("failed", None),
+            Ok(Outcome::LostLease { .. }) => ("lost_lease", None),
+            Err(_) => ("error", None),
+        };
+        zhengshu_metrics::metrics().generation(label, took);
+        outcome
+    }
+
+    async fn generate(&self, job: Job) -> Result<Outcome, WorkerError> {
         let annotation_id = job.annotation_id;
         let name = &self.config.name;
         if job.attempt > self.config.max_attempts {

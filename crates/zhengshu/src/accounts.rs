@@ -5,11 +5,11 @@
 
 use clap::{Args, Subcommand};
 use jiff::Timestamp;
-use zhengshu_domain::{Actor, ChainCheck, Role};
+use zhengshu_domain::{Actor, Role};
 
 use crate::Failure;
 use crate::config::Config;
-use crate::storage::{open_storage, read_head};
+use crate::storage::{open_storage, read_head, verify_chain};
 
 #[derive(Debug, Subcommand)]
 pub enum StaffCommand {
@@ -103,30 +103,14 @@ pub async fn audit_command(config: &Config, command: AuditCommand) -> Result<(),
     match command {
         AuditCommand::Verify => {
             let storage = open_storage(config).await?;
-            let recorded = read_head(config)?;
-            let mut check = ChainCheck::new(recorded.as_ref());
-            let mut after = 0;
-            loop {
-                let page = storage.audit_chain(after, 1000).await?;
-                if page.is_empty() {
-                    break;
-                }
-                for e in &page {
-                    if let Err(b) = check.push(e) {
-                        println!("audit chain BROKEN: {b}");
-                        return Err(Failure::Rejected);
-                    }
-                    after = e.seq;
-                }
-            }
-            match check.finish() {
+            match verify_chain(config, &*storage).await? {
                 Ok(head) => {
                     println!(
                         "audit chain intact: {} events, head {}",
                         head.count,
                         zhengshu_domain::audit::to_hex(&head.hash)
                     );
-                    if recorded.is_none() {
+                    if read_head(config)?.is_none() {
                         println!("(no head recorded in the data directory to compare with)");
                     }
                     Ok(())

@@ -12,6 +12,7 @@ use crate::accounts::{AuditCommand, OperatorCommand, StaffCommand};
 use crate::config::{Config, Overrides};
 use crate::document::{KeysCommand, RenderArgs};
 use crate::import::ImportArgs;
+use crate::operations::{BackupArgs, RestoreArgs};
 use crate::serve::{ServeArgs, WorkerArgs};
 use crate::storage::open_storage;
 use crate::verify::VerifyArgs;
@@ -82,6 +83,14 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Copy the database (while serving), secrets, seal keys and photos
+    /// into a new folder
+    Backup(BackupArgs),
+    /// Restore a backup into an empty data directory (PostgreSQL: and an
+    /// empty database), then check it
+    Restore(RestoreArgs),
+    /// Check that the database, the keys and the secrets belong together
+    Check,
 }
 
 impl Cli {
@@ -133,6 +142,9 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), Failure> {
         Command::Staff { command } => crate::accounts::staff_command(&config, command).await,
         Command::Operator { command } => crate::accounts::operator_command(&config, command).await,
         Command::Audit { command } => crate::accounts::audit_command(&config, command).await,
+        Command::Backup(args) => crate::operations::backup(&config, args).await,
+        Command::Restore(args) => crate::operations::restore(&config, args).await,
+        Command::Check => crate::operations::check(&config).await,
     }
 }
 

@@ -104,6 +104,19 @@ impl Default for WebConfig {
     }
 }
 
+/// `/metrics` (Prometheus text format): on its own listen address, meant to
+/// be reachable only by the monitoring network, and/or on the service's
+/// address for a bearer of `token`. Neither set: no metrics are served.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// A separate address serving `/metrics` without a token, e.g.
+    /// `127.0.0.1:9464`.
+    pub addr: Option<SocketAddr>,
+    /// A bearer token that opens `/metrics` on the service's own address.
+    pub token: Option<Secret>,
+}
+
 /// The SMTP server that sends one-time codes by e-mail (`[notify.smtp]`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -249,6 +262,8 @@ pub struct Config {
     pub notify: NotifyConfig,
     pub secrets: Secrets,
     pub log: LogConfig,
+    /// Where Prometheus scrapes `/metrics` (`[metrics]`).
+    pub metrics: MetricsConfig,
 }
 
 impl Default for Config {
@@ -267,6 +282,7 @@ impl Default for Config {
             notify: NotifyConfig::default(),
             secrets: Secrets::default(),
             log: LogConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -300,6 +316,7 @@ const KEYS: &[&str] = &[
     "verify",
     "secrets",
     "log",
+    "metrics",
 ];
 
 impl Config {

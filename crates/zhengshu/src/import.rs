@@ -61,6 +61,10 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<(), Failure> {
 
     let storage = open_storage(config).await?;
     storage.migrate().await?;
+    // ID numbers and contacts are sealed with this node's vault keys: they
+    // must be the installation's.
+    let keys = crate::secrets::load_or_create(config)?;
+    crate::binding::compare_with_record(config, &*storage, &keys).await?;
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(

@@ -6,9 +6,11 @@
 //! verification that could not be completed (`verify` offline).
 //!
 //! Each module uses only those after it: `cli` (arguments, dispatch) →
-//! `accounts` (`staff`, `operator`, `audit verify`) → `serve` (also
-//! `worker`) → `import` → `verify` → `document` (`keys`, `render`, and
-//! the renderer `serve` uses) → `storage` (opens the database) →
+//! `accounts` (`staff`, `operator`, `audit verify`) → `operations`
+//! (`backup`, `restore`, `check`) → `serve` (also `worker`) → `import` →
+//! `verify` → `document` (`keys`, `render`, and the renderer `serve`
+//! uses) → `binding` (the keys' fingerprints on record) → `storage`
+//! (opens the database, walks the audit chain) →
 //! `secrets` → `config` (which receives the flags as plain
 //! [`config::Overrides`]); `files` (the data directory kept private) is
 //! used by `storage`.
@@ -16,11 +18,13 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod binding;
 mod cli;
 pub mod config;
 mod document;
 mod files;
 mod import;
+mod operations;
 mod secrets;
 mod serve;
 mod storage;

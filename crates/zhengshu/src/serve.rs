@@ -59,6 +59,19 @@ fn worker(
     )
 }
 
+/// Wakes `worker` whenever a process on another node applies, where the
+/// database announces it (PostgreSQL `LISTEN/NOTIFY`); polling stays.
+async fn listen(storage: &dyn Storage, worker: &Worker) -> Result<(), Failure> {
+    let wake = worker.waker();
+    if storage
+        .listen_for_jobs(Arc::new(move || wake.notify_one()))
+        .await?
+    {
+        tracing::info!("workers woken by the database's job announcements");
+    }
+    Ok(())
+}
+
 /// Runs `count` copies of `worker` until `stop` turns true; waits for
 /// their jobs in hand.
 async fn run_workers(worker: &Worker, count: usize, stop: watch::Receiver<bool>) {
@@ -83,8 +96,11 @@ pub async fn worker_command(config: Config, args: WorkerArgs) -> Result<(), Fail
     storage.migrate().await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let renderer = Arc::new(crate::document::renderer(&config, &*storage).await?);
+    let keys = crate::secrets::load_or_create(&config)?;
+    crate::binding::bind(&config, &*storage, &keys).await?;
     let count = args.concurrency.unwrap_or(config.worker.concurrency).max(1);
-    let w = worker(&config, storage, renderer, clock);
+    let w = worker(&config, storage.clone(), renderer, clock);
+    listen(&*storage, &w).await?;
     let (tx, rx) = watch::channel(false);
     tracing::info!(count, "annotation workers started");
     let workers = run_workers(&w, count, rx);
@@ -109,6 +125,7 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     }
     let renderer = crate::document::renderer(&config, &*storage).await?;
     let keys = crate::secrets::load_or_create(&config)?;
+    crate::binding::bind(&config, &*storage, &keys).await?;
     let mut state = AppState::new(storage, clock, keys.session, config.public_base_url.clone());
     state.set_verify_limits(config.verify);
     state.verifier_key = VerifierKey::new(keys.verifier);
@@ -131,12 +148,18 @@ pub async fn run(config: Config) -> Result<(), Failure> {
             state.clock.clone(),
         );
         state.workers = Some(w.waker());
+        listen(&*state.storage, &w).await?;
         let count = config.worker.in_serve;
         Some(tokio::spawn(async move {
             run_workers(&w, count, stop_rx).await;
         }))
     } else {
         None
+    };
+    state.metrics_token = config.metrics.token.as_ref().map(|t| t.expose().to_owned());
+    let metrics = match config.metrics.addr {
+        Some(addr) => Some(serve_metrics(addr, state.clone()).await?),
+        None => None,
     };
     let recorder = state.recorder.clone();
     let server = Server::bind(config.addr, state).await.map_err(|e| {
@@ -154,8 +177,28 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     if let Some(w) = workers {
         let _ = w.await;
     }
+    if let Some(m) = metrics {
+        m.abort();
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves `/metrics` alone on `addr` until the process ends.
+async fn serve_metrics(
+    addr: SocketAddr,
+    state: AppState,
+) -> Result<tokio::task::JoinHandle<()>, Failure> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {addr}: {e}"))?;
+    let bound = listener.local_addr()?;
+    tracing::info!(addr = %bound, "metrics on http://{bound}/metrics");
+    Ok(tokio::spawn(async move {
+        if let Err(e) = zhengshu_web::serve_metrics(listener, state).await {
+            tracing::error!(error = %e, "metrics listener stopped");
+        }
+    }))
 }
 
 async fn shutdown_signal() {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use zhengshu_domain::AuditHead;
+use zhengshu_domain::{AuditHead, ChainCheck};
 use zhengshu_storage::{AuditHeadSink, IdVault, Storage};
 
 use crate::Failure;
@@ -65,7 +65,7 @@ pub async fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, Failure> 
 
 /// The file of a `sqlite://PATH[?options]` URL; `None` for an in-memory
 /// database.
-fn sqlite_file(url: &str) -> Option<&str> {
+pub fn sqlite_file(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
@@ -87,6 +87,31 @@ pub fn read_head(config: &Config) -> Result<Option<AuditHead>, Failure> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display()).into()),
     }
+}
+
+/// Recomputes the audit chain from its first event and compares its end
+/// with the head recorded in the data directory: the chain's head, or the
+/// first break (an event edited or deleted, the newest ones cut off).
+pub async fn verify_chain(
+    config: &Config,
+    storage: &dyn Storage,
+) -> Result<Result<AuditHead, String>, Failure> {
+    let recorded = read_head(config)?;
+    let mut check = ChainCheck::new(recorded.as_ref());
+    let mut after = 0;
+    loop {
+        let page = storage.audit_chain(after, 1000).await?;
+        if page.is_empty() {
+            break;
+        }
+        for e in &page {
+            if let Err(b) = check.push(e) {
+                return Ok(Err(b.to_string()));
+            }
+            after = e.seq;
+        }
+    }
+    Ok(check.finish().map_err(|b| b.to_string()))
 }
 
 /// Writes each new head, logged and to the head file (replaced atomically;

@@ -203,6 +203,17 @@ pub async fn log_in(
     password: &str,
     client: &str,
 ) -> Result<Holder, Error> {
+    let checked = check_log_in(state, username, password, client).await;
+    super::count_refusal("holder", &checked);
+    checked
+}
+
+async fn check_log_in(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> Result<Holder, Error> {
     let now = state.clock.now();
     let rules = throttle_rules(state, username, client);
     let slot = throttle::reserve(state, &rules, state.limits.login_window, now).await?;

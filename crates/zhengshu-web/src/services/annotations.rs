@@ -65,6 +65,26 @@ pub async fn apply(
     certificate_id: i64,
     application: Application,
 ) -> Result<Annotation, Error> {
+    let applied = check_apply(state, holder, certificate_id, application).await;
+    let outcome = match &applied {
+        Ok(_) => "accepted",
+        Err(Error::AnnotationLimit { .. }) => "annotation_limit",
+        Err(Error::CertificateRevoked) => "certificate_revoked",
+        Err(Error::AnnotationNotNeeded) => "annotation_not_needed",
+        Err(Error::Validation(_)) => "validation",
+        Err(Error::NotFound) => "not_found",
+        Err(_) => "other",
+    };
+    zhengshu_metrics::metrics().application(outcome);
+    applied
+}
+
+async fn check_apply(
+    state: &AppState,
+    holder: &Holder,
+    certificate_id: i64,
+    application: Application,
+) -> Result<Annotation, Error> {
     let c = certificates::own(state, holder, certificate_id).await?;
     refuse_revoked(&c)?;
     if !certificates::needs_annotation(state, &c) {

@@ -147,3 +147,13 @@ impl From<StorageError> for Error {
         }
     }
 }
+
+/// Counts a refused log-in in the metrics, by why it was refused.
+pub(crate) fn count_refusal<T>(account: &'static str, checked: &Result<T, Error>) {
+    let reason = match checked {
+        Err(Error::InvalidCredentials) => "credentials",
+        Err(Error::Throttled { .. }) => "throttled",
+        _ => return,
+    };
+    zhengshu_metrics::metrics().login_refused(account, reason);
+}

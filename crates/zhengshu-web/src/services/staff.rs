@@ -299,6 +299,18 @@ pub async fn log_in(
     code: &str,
     client: &str,
 ) -> Result<Staff, Error> {
+    let checked = check_log_in(state, username, password, code, client).await;
+    super::count_refusal("staff", &checked);
+    checked
+}
+
+async fn check_log_in(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    code: &str,
+    client: &str,
+) -> Result<Staff, Error> {
     let now = state.clock.now();
     let account = format!("staff:{}", username.trim().to_lowercase());
     let client = client_key(&state.session_key, client);

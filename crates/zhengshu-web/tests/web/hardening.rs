@@ -158,3 +158,42 @@ async fn oversized_bodies_answer_413() {
         &a.body[..500.min(a.body.len())]
     );
 }
+
+#[tokio::test]
+async fn metrics_are_absent_without_a_token_and_closed_without_the_right_one() {
+    let app = app().await;
+    let a = api(&app, Method::GET, "/metrics", None, None).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert!(!a.body.contains("zhengshu_"), "{}", a.body);
+
+    let app = app_with(|s| s.metrics_token = Some("m-token-0123456789".into())).await;
+    for given in [None, Some("wrong"), Some("m-token-012345678")] {
+        let a = api(&app, Method::GET, "/metrics", given, None).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{given:?}");
+        assert!(!a.body.contains("zhengshu_"), "{}", a.body);
+    }
+    let a = api(
+        &app,
+        Method::GET,
+        "/metrics",
+        Some("m-token-0123456789"),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(
+        a.header("content-type")
+            .is_some_and(|t| t.starts_with("application/openmetrics-text")),
+        "{:?}",
+        a.header("content-type")
+    );
+    // The requests above are counted under their route, not their path.
+    assert!(
+        a.body.contains(
+            r#"zhengshu_http_requests_total{route="/metrics",method="GET",status="401"}"#
+        ),
+        "{}",
+        a.body
+    );
+    assert!(a.body.contains("zhengshu_queue_depth 0"), "{}", a.body);
+}
