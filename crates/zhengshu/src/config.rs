@@ -226,6 +226,9 @@ pub struct WorkerSettings {
     pub backoff_secs: u32,
     /// Milliseconds between looks at the queue when idle.
     pub poll_ms: u32,
+    /// Wake at once on the database's job announcements (PostgreSQL
+    /// `LISTEN/NOTIFY`), from whichever process applied; polling stays.
+    pub listen: bool,
 }
 
 impl Default for WorkerSettings {
@@ -237,6 +240,7 @@ impl Default for WorkerSettings {
             max_attempts: 5,
             backoff_secs: 2,
             poll_ms: 500,
+            listen: true,
         }
     }
 }

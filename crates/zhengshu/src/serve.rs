@@ -100,7 +100,9 @@ pub async fn worker_command(config: Config, args: WorkerArgs) -> Result<(), Fail
     crate::binding::bind(&config, &*storage, &keys).await?;
     let count = args.concurrency.unwrap_or(config.worker.concurrency).max(1);
     let w = worker(&config, storage.clone(), renderer, clock);
-    listen(&*storage, &w).await?;
+    if config.worker.listen {
+        listen(&*storage, &w).await?;
+    }
     let (tx, rx) = watch::channel(false);
     tracing::info!(count, "annotation workers started");
     let workers = run_workers(&w, count, rx);
@@ -148,7 +150,9 @@ pub async fn run(config: Config) -> Result<(), Failure> {
             state.clock.clone(),
         );
         state.workers = Some(w.waker());
-        listen(&*state.storage, &w).await?;
+        if config.worker.listen {
+            listen(&*state.storage, &w).await?;
+        }
         let count = config.worker.in_serve;
         Some(tokio::spawn(async move {
             run_workers(&w, count, stop_rx).await;
