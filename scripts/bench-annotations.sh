@@ -36,6 +36,9 @@ echo "loading the demo data and $n certificates…"
   cat "$work/import.out" >&2; exit 1; }
 
 # The server takes a port the system picks and logs it ("listening on").
+# Each simulated holder comes from an address of its own (X-Forwarded-For),
+# as behind a proxy: the per-address registration limit sees N people.
+ZHENGSHU_WEB__TRUST_FORWARDED_FOR=true \
 ZHENGSHU_LOG__FILTER=warn,zhengshu::serve=info "$bin" --data-dir "$data" serve --addr 127.0.0.1:0 \
   > "$work/serve.log" 2>&1 &
 server_pid=$!

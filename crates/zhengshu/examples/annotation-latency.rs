@@ -9,7 +9,8 @@
 //!   announced "listening on http://HOST:PORT" and answers `GET /healthz`,
 //!   then prints HOST:PORT;
 //! - `annotation-latency run HOST:PORT [N]` registers those N holders on a
-//!   running server, logs each in, agrees to the terms and finds its
+//!   running server, logs each in, agrees to the terms, proves the
+//!   identity with the certificate's 管理号 and finds its
 //!   certificate (not timed); then all N apply for an annotation at once
 //!   and poll it every 20 ms until it is ready. Prints the latency from
 //!   each one's application to its first `ready` (p50, p99, max), the wall
@@ -81,13 +82,21 @@ fn holder(i: usize) -> (String, String, String, String) {
     )
 }
 
+/// The 管理号 printed on the `i`-th holder's certificate: with no contact
+/// recorded, it is how the holder proves the identity they registered.
+fn management_number(i: usize) -> String {
+    format!("LATM{i:06}")
+}
+
 fn prepare(file: &str, n: usize) -> Result<()> {
-    let mut csv =
-        String::from("certificate_number,name,id_type,id_number,qualification,issue_date\n");
+    let mut csv = String::from(
+        "certificate_number,name,id_type,id_number,qualification,issue_date,management_number\n",
+    );
     for i in 0..n {
         let (name, id, _, number) = holder(i);
+        let m = management_number(i);
         csv.push_str(&format!(
-            "{number},{name},resident_id,{id},licensed_pharmacist,2024-03-01\n"
+            "{number},{name},resident_id,{id},licensed_pharmacist,2024-03-01,{m}\n"
         ));
     }
     std::fs::write(file, csv).map_err(|e| format!("{file}: {e}"))
@@ -121,9 +130,13 @@ fn wait(log: &str) -> Result<()> {
     }
 }
 
-/// One keep-alive HTTP/1.1 connection.
+/// One keep-alive HTTP/1.1 connection of one simulated client: with the
+/// server told to trust `X-Forwarded-For` (as behind a proxy), each holder
+/// comes from an address of its own, as it would in the field, so that
+/// the per-address registration limits see N people, not one.
 struct Conn {
     addr: String,
+    client: String,
     stream: Option<BufReader<TcpStream>>,
 }
 
@@ -131,8 +144,14 @@ impl Conn {
     fn new(addr: &str) -> Self {
         Self {
             addr: addr.to_owned(),
+            client: "10.0.0.0".to_owned(),
             stream: None,
         }
+    }
+
+    /// Speaks for the `i`-th holder's client from now on.
+    fn as_client(&mut self, i: usize) {
+        self.client = format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255);
     }
 
     /// One exchange: status and body. A reused connection the server
@@ -173,9 +192,10 @@ impl Conn {
         let body = body.map(Value::to_string).unwrap_or_default();
         let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
         let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}\
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nX-Forwarded-For: {}\r\n{auth}\
              Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             self.addr,
+            self.client,
             body.len()
         );
         r.get_mut().write_all(request.as_bytes())?;
@@ -292,6 +312,13 @@ fn set_up(conn: &mut Conn, i: usize) -> Result<Ready> {
         .ok_or_else(|| format!("no token: {session}"))?
         .to_owned();
     conn.json(204, "POST", "/api/v1/terms/accept", Some(&token), None)?;
+    conn.json(
+        200,
+        "POST",
+        "/api/v1/me/identity/management-number",
+        Some(&token),
+        Some(json!({"management_number": management_number(i)})),
+    )?;
     let list = conn.json(200, "GET", "/api/v1/me/certificates", Some(&token), None)?;
     let certificate = list
         .as_array()
@@ -346,6 +373,7 @@ fn run(addr: &str, n: usize) -> Result<()> {
                         if i >= n {
                             return Ok(());
                         }
+                        conn.as_client(i);
                         let ready = set_up(&mut conn, i)?;
                         holders.lock().expect("not poisoned")[i] = Some(ready);
                     }
