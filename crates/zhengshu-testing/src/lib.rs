@@ -1,5 +1,6 @@
 //! Test support: servers on ports the system picks, never on one chosen in
-//! advance (another test could take it first).
+//! advance (another test could take it first); plain HTTP/1.1 exchanges
+//! with them, and ([`api`]) their JSON API as a holder drives it.
 //!
 //! A server in a process of its own is told to listen on port 0 and says
 //! where it listens: `zhengshu serve --addr 127.0.0.1:0` logs
@@ -8,6 +9,8 @@
 //! line. A server in the test's own process binds port 0 and hands the
 //! listener over (`zhengshu_web::Server::bind`, then `local_addr`).
 #![forbid(unsafe_code)]
+
+pub mod api;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{Ipv4Addr, SocketAddr};

@@ -17,6 +17,15 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Creates `file`, which must not exist yet, 0600 whatever the umask.
+pub fn create_private(file: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(file)
+}
+
 /// Makes the SQLite database `file` 0600 before SQLite opens it (creating
 /// it empty when missing), and its WAL and shared-memory files 0600 when
 /// they exist already.

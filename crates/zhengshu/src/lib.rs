@@ -13,7 +13,7 @@
 //! (opens the database, walks the audit chain) →
 //! `secrets` → `config` (which receives the flags as plain
 //! [`config::Overrides`]); `files` (the data directory kept private) is
-//! used by `storage`.
+//! used by `storage`, `secrets` and `operations`.
 //! [`Failure`] lives here and is used by all.
 #![forbid(unsafe_code)]
 

@@ -91,11 +91,7 @@ fn copy_private(from: &Path, to: &Path) -> std::io::Result<()> {
     if let Some(dir) = to.parent() {
         crate::files::private_dir(dir)?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut out = options.open(to)?;
+    let mut out = crate::files::create_private(to)?;
     std::io::copy(&mut std::fs::File::open(from)?, &mut out)?;
     out.sync_all()
 }

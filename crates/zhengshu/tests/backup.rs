@@ -13,10 +13,10 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use zhengshu_storage::{IdVault, Storage, VaultKeys};
 use zhengshu_storage_postgres::testing::FreshPg;
-use zhengshu_testing::{Listening, http, spawn_listening, wait_for};
+use zhengshu_testing::{Listening, api, http, spawn_listening, wait_for};
 
 fn zhengshu(data_dir: &Path, db: Option<&str>) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhengshu"));
@@ -75,30 +75,6 @@ fn serve(data_dir: &Path, db: Option<&str>) -> Listening {
     served
 }
 
-fn json_of(port: u16, method: &str, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
-    let auth = token.map(|t| format!("Authorization: Bearer {t}"));
-    let headers: Vec<&str> = auth.iter().map(String::as_str).collect();
-    let body = (!body.is_null()).then(|| body.to_string());
-    let (status, bytes) =
-        http(port, method, path, &headers, body.as_deref()).expect("server answers");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-fn log_in(port: u16) -> String {
-    let (status, t) = json_of(
-        port,
-        "POST",
-        "/api/v1/sessions",
-        None,
-        json!({"username": "demo", "password": "Demo-2024-zhengshu"}),
-    );
-    assert_eq!(status, 200, "{t}");
-    t["token"].as_str().unwrap().to_owned()
-}
-
 fn document(port: u16, token: &str, id: i64) -> (u16, Vec<u8>) {
     http(
         port,
@@ -112,48 +88,14 @@ fn document(port: u16, token: &str, id: i64) -> (u16, Vec<u8>) {
 
 /// The demo holder's ready annotation: its id, 查验码 and document.
 fn annotate(port: u16) -> (i64, String, Vec<u8>) {
-    let token = log_in(port);
-    let (status, _) = json_of(
-        port,
-        "POST",
-        "/api/v1/terms/accept",
-        Some(&token),
-        Value::Null,
-    );
-    assert_eq!(status, 204);
-    let (_, list) = json_of(
-        port,
-        "GET",
-        "/api/v1/me/certificates",
-        Some(&token),
-        Value::Null,
-    );
-    let cert = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["number"] == "ZY20230315001")
-        .expect("the demo pharmacist certificate")["id"]
-        .as_i64()
-        .unwrap();
-    let (status, a) = json_of(
-        port,
-        "POST",
-        &format!("/api/v1/me/certificates/{cert}/annotations"),
-        Some(&token),
-        json!({"scenario": "self_use", "days": 30}),
-    );
+    let token = api::demo_session(port);
+    let cert = api::certificate_id(port, &token, api::DEMO_CERTIFICATE);
+    let (status, a) = api::apply(port, &token, cert);
     assert_eq!(status, 202, "{a}");
     let id = a["id"].as_i64().unwrap();
     let mut code = String::new();
     wait_for("the annotation is ready", 120, || {
-        let (_, a) = json_of(
-            port,
-            "GET",
-            &format!("/api/v1/me/annotations/{id}"),
-            Some(&token),
-            Value::Null,
-        );
+        let a = api::annotation(port, &token, id);
         code = a["verification_code"].as_str().unwrap_or("").to_owned();
         a["state"] == "ready"
     });
@@ -344,7 +286,7 @@ async fn round_trip(source_db: Option<&str>, target_db: Option<&str>) {
     // The demo holder downloads the same document from the restored node.
     let served = serve(&restored, target_db);
     let port = served.addr.port();
-    let token = log_in(port);
+    let token = api::demo_session(port);
     let (status, again) = document(port, &token, id);
     assert_eq!(status, 200);
     assert_eq!(again, pdf, "the same signed document");

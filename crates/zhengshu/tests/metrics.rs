@@ -10,24 +10,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::{Value, json};
-use zhengshu_testing::{Listening, http, spawn_listening, spawn_listening_all, wait_for};
+use serde_json::json;
+use zhengshu_testing::{Listening, api, http, spawn_listening, spawn_listening_all, wait_for};
 
 const TOKEN: &str = "scrape-token-0123456789abcdef";
-
-fn json_of(port: u16, method: &str, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
-    let auth = token.map(|t| format!("Authorization: Bearer {t}"));
-    let headers: Vec<&str> = auth.iter().map(String::as_str).collect();
-    let body = (!body.is_null()).then(|| body.to_string());
-    let (status, bytes) =
-        http(port, method, path, &headers, body.as_deref()).expect("server answers");
-    let v = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-    };
-    (status, v)
-}
 
 fn text_of(port: u16, path: &str, headers: &[&str]) -> (u16, String) {
     let (status, bytes) = http(port, "GET", path, headers, None).expect("server answers");
@@ -85,7 +71,7 @@ fn prometheus(dir: &Path, target: u16) -> Listening {
 /// The value of `query`'s first sample in Prometheus, if any.
 fn query(port: u16, query: &str) -> Option<f64> {
     let path = format!("/api/v1/query?query={}", percent_encode(query));
-    let (status, v) = json_of(port, "GET", &path, None, Value::Null);
+    let (status, v) = api::call(port, "GET", &path, None, None);
     assert_eq!(status, 200, "{v}");
     v["data"]["result"][0]["value"][1]
         .as_str()
@@ -138,54 +124,17 @@ fn prometheus_scrapes_request_counts_and_the_queue_that_moved() {
 
     // A holder logs in (once wrongly), lists, applies: no worker runs, so
     // the job stays queued.
-    let (status, _) = json_of(
+    let (status, _) = api::call(
         port,
         "POST",
         "/api/v1/sessions",
         None,
-        json!({"username": "demo", "password": "wrong-password-1"}),
+        Some(&json!({"username": "demo", "password": "wrong-password-1"})),
     );
     assert_eq!(status, 401);
-    let (status, t) = json_of(
-        port,
-        "POST",
-        "/api/v1/sessions",
-        None,
-        json!({"username": "demo", "password": "Demo-2024-zhengshu"}),
-    );
-    assert_eq!(status, 200, "{t}");
-    let token = t["token"].as_str().unwrap().to_owned();
-    let (status, _) = json_of(
-        port,
-        "POST",
-        "/api/v1/terms/accept",
-        Some(&token),
-        Value::Null,
-    );
-    assert_eq!(status, 204);
-    let (status, list) = json_of(
-        port,
-        "GET",
-        "/api/v1/me/certificates",
-        Some(&token),
-        Value::Null,
-    );
-    assert_eq!(status, 200, "{list}");
-    let cert = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["number"] == "ZY20230315001")
-        .expect("the demo pharmacist certificate")["id"]
-        .as_i64()
-        .unwrap();
-    let (status, a) = json_of(
-        port,
-        "POST",
-        &format!("/api/v1/me/certificates/{cert}/annotations"),
-        Some(&token),
-        json!({"scenario": "self_use", "days": 30}),
-    );
+    let token = api::demo_session(port);
+    let cert = api::certificate_id(port, &token, api::DEMO_CERTIFICATE);
+    let (status, a) = api::apply(port, &token, cert);
     assert_eq!(status, 202, "{a}");
 
     wait_for("the queue gauge moves in Prometheus", 60, || {

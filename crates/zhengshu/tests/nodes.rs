@@ -15,23 +15,14 @@
 //! Waits are hang guards, not timing assertions.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 
 use serde_json::{Value, json};
 use zhengshu_storage::{IdVault, Storage, VaultKeys};
 use zhengshu_storage_postgres::testing::FreshPg;
+use zhengshu_testing::api::{self, Proc};
 use zhengshu_testing::{http, spawn_listening, wait_for};
-
-/// A child process killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn zhengshu(data_dir: &Path, db: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhengshu"));
@@ -41,18 +32,6 @@ fn zhengshu(data_dir: &Path, db: &str) -> Command {
         .env_remove("ZHENGSHU_DB")
         .env("ZHENGSHU_WORKER__POLL_MS", "600000");
     cmd
-}
-
-fn json_of(port: u16, method: &str, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
-    let auth = token.map(|t| format!("Authorization: Bearer {t}"));
-    let headers: Vec<&str> = auth.iter().map(String::as_str).collect();
-    let body = (!body.is_null()).then(|| body.to_string());
-    let (status, bytes) =
-        http(port, method, path, &headers, body.as_deref()).expect("server answers");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
 }
 
 /// `text` without its terminal colour codes (`ESC [ … m`).
@@ -108,55 +87,13 @@ async fn a_worker_process_is_woken_by_an_application_on_another_process() {
             .is_ok_and(|l| l.contains("woken by the database's job announcements"))
     });
 
-    let (status, t) = json_of(
-        port,
-        "POST",
-        "/api/v1/sessions",
-        None,
-        json!({"username": "demo", "password": "Demo-2024-zhengshu"}),
-    );
-    assert_eq!(status, 200, "{t}");
-    let token = t["token"].as_str().unwrap().to_owned();
-    json_of(
-        port,
-        "POST",
-        "/api/v1/terms/accept",
-        Some(&token),
-        Value::Null,
-    );
-    let (_, list) = json_of(
-        port,
-        "GET",
-        "/api/v1/me/certificates",
-        Some(&token),
-        Value::Null,
-    );
-    let cert = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["number"] == "ZY20230315001")
-        .expect("the demo pharmacist certificate")["id"]
-        .as_i64()
-        .unwrap();
-    let (status, a) = json_of(
-        port,
-        "POST",
-        &format!("/api/v1/me/certificates/{cert}/annotations"),
-        Some(&token),
-        json!({"scenario": "self_use", "days": 30}),
-    );
+    let token = api::demo_session(port);
+    let cert = api::certificate_id(port, &token, api::DEMO_CERTIFICATE);
+    let (status, a) = api::apply(port, &token, cert);
     assert_eq!(status, 202, "{a}");
     let id = a["id"].as_i64().unwrap();
     wait_for("the worker process generates it", 60, || {
-        let (_, a) = json_of(
-            port,
-            "GET",
-            &format!("/api/v1/me/annotations/{id}"),
-            Some(&token),
-            Value::Null,
-        );
-        a["state"] == "ready"
+        api::annotation(port, &token, id)["state"] == "ready"
     });
     let text = without_colours(&std::fs::read_to_string(&log).unwrap());
     assert!(
@@ -337,37 +274,8 @@ async fn two_servers_and_two_workers_hold_the_limit_and_lose_nothing_when_killed
             .collect();
         threads.into_iter().map(|t| t.join().unwrap()).collect()
     });
-    let (status, t) = json_of(
-        ports[0],
-        "POST",
-        "/api/v1/sessions",
-        None,
-        json!({"username": "demo", "password": "Demo-2024-zhengshu"}),
-    );
-    assert_eq!(status, 200, "{t}");
-    let demo = t["token"].as_str().unwrap().to_owned();
-    json_of(
-        ports[0],
-        "POST",
-        "/api/v1/terms/accept",
-        Some(&demo),
-        Value::Null,
-    );
-    let (_, list) = json_of(
-        ports[0],
-        "GET",
-        "/api/v1/me/certificates",
-        Some(&demo),
-        Value::Null,
-    );
-    let contested = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["number"] == "ZY20230315001")
-        .expect("the demo pharmacist certificate")["id"]
-        .as_i64()
-        .unwrap();
+    let demo = api::demo_session(ports[0]);
+    let contested = api::certificate_id(ports[0], &demo, api::DEMO_CERTIFICATE);
 
     // 200 applications at once: 50 for one certificate, 3 for each of the
     // 50 holders' own; alternately through both servers.

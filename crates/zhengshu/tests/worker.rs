@@ -6,26 +6,14 @@
 //! SQLite and on PostgreSQL. The holder side goes through `zhengshu serve`'s
 //! API, with no workers inside the server.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use serde_json::{Value, json};
 use zhengshu_storage::{IdVault, Storage, VaultKeys};
 use zhengshu_storage_postgres::testing::FreshPg;
-use zhengshu_testing::spawn_listening;
-
-/// A child process killed (SIGKILL) when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use zhengshu_testing::api::{self, Proc};
+use zhengshu_testing::{http, spawn_listening, wait_for};
 
 fn zhengshu(data_dir: &Path, db: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhengshu"));
@@ -36,63 +24,6 @@ fn zhengshu(data_dir: &Path, db: &str) -> Command {
         .env("ZHENGSHU_WORKER__LEASE_SECS", "2")
         .env("ZHENGSHU_WORKER__POLL_MS", "100");
     cmd
-}
-
-/// One HTTP/1.1 exchange: status and body bytes, or None when nothing
-/// listens.
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> Option<(u16, Vec<u8>)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).ok()?;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&raw[..split]);
-    let status = head.split(' ').nth(1)?.parse().ok()?;
-    Some((status, raw[split + 4..].to_vec()))
-}
-
-fn json_of(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let (status, bytes) = http(port, method, path, token, body.as_ref()).expect("server answers");
-    let v = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-            panic!(
-                "{status}: not JSON ({e}): {}",
-                String::from_utf8_lossy(&bytes)
-            )
-        })
-    };
-    (status, v)
-}
-
-fn wait_for(what: &str, secs: u64, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !ready() {
-        assert!(Instant::now() < deadline, "{what}: not within {secs} s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// Starts `zhengshu worker`, its log in `log`.
@@ -110,15 +41,10 @@ fn worker(data_dir: &Path, db: &str, log: &Path, delay_ms: Option<u64>) -> Proc 
 }
 
 fn annotation_state(port: u16, token: &str, id: i64) -> String {
-    let (status, a) = json_of(
-        port,
-        "GET",
-        &format!("/api/v1/me/annotations/{id}"),
-        Some(token),
-        None,
-    );
-    assert_eq!(status, 200, "{a}");
-    a["state"].as_str().unwrap().to_owned()
+    api::annotation(port, token, id)["state"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn crash_and_recover(data_dir: &Path, db: &str, store: &dyn Storage) {
@@ -132,36 +58,12 @@ async fn crash_and_recover(data_dir: &Path, db: &str, store: &dyn Storage) {
     );
     let port = server.addr.port();
     wait_for("serve answers", 60, || {
-        http(port, "GET", "/healthz", None, None).is_some()
+        http(port, "GET", "/healthz", &[], None).is_some()
     });
 
-    let (status, t) = json_of(
-        port,
-        "POST",
-        "/api/v1/sessions",
-        None,
-        Some(json!({"username": "demo", "password": "Demo-2024-zhengshu"})),
-    );
-    assert_eq!(status, 200, "{t}");
-    let token = t["token"].as_str().unwrap().to_owned();
-    let (status, _) = json_of(port, "POST", "/api/v1/terms/accept", Some(&token), None);
-    assert_eq!(status, 204);
-    let (_, list) = json_of(port, "GET", "/api/v1/me/certificates", Some(&token), None);
-    let cert = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["number"] == "ZY20230315001")
-        .expect("the demo pharmacist certificate")["id"]
-        .as_i64()
-        .unwrap();
-    let (status, a) = json_of(
-        port,
-        "POST",
-        &format!("/api/v1/me/certificates/{cert}/annotations"),
-        Some(&token),
-        Some(json!({"scenario": "self_use", "days": 30})),
-    );
+    let token = api::demo_session(port);
+    let cert = api::certificate_id(port, &token, api::DEMO_CERTIFICATE);
+    let (status, a) = api::apply(port, &token, cert);
     assert_eq!(status, 202, "{a}");
     let id = a["id"].as_i64().unwrap();
     // No worker runs: it stays generating.
@@ -188,7 +90,7 @@ async fn crash_and_recover(data_dir: &Path, db: &str, store: &dyn Storage) {
             port,
             "GET",
             &format!("/api/v1/me/annotations/{id}/document"),
-            Some(&token),
+            &[&format!("Authorization: Bearer {token}")],
             None,
         )
         .unwrap()
