@@ -23,6 +23,7 @@ pub mod password;
 pub mod reference;
 pub mod scope;
 pub mod staff;
+pub mod text;
 pub mod verification;
 
 pub use annotation::{
@@ -47,6 +48,7 @@ pub use password::{Password, PasswordError, verify_password};
 pub use reference::{BodyCode, IssuingBody, QualificationCode, QualificationType};
 pub use scope::{BodyScope, IssueYears, QualificationScope, Years, verification_scope};
 pub use staff::{Role, Staff};
+pub use text::spreadsheet_safe;
 pub use verification::{Channel, MalformedCode, Outcome, Verdict, VerificationCode, names_match};
 
 /// A calendar day (China Standard Time where it comes from a timestamp).

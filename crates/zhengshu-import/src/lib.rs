@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod header;
+pub mod photo;
 mod row;
 
 use std::collections::HashMap;
@@ -21,7 +22,9 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
-use zhengshu_domain::{Actor, BodyCode, NewAuditEvent, NewCertificate, QualificationCode};
+use zhengshu_domain::{
+    Actor, BodyCode, NewAuditEvent, NewCertificate, QualificationCode, spreadsheet_safe,
+};
 use zhengshu_storage::{ImportTx, RowOutcome, Storage, StorageError};
 
 pub use header::{COLUMNS, REQUIRED};
@@ -161,7 +164,7 @@ async fn run(
 
     let mut report = Report::default();
     let mut rejects = match (&options.rejects, options.partial) {
-        (Some(path), true) => Some(RejectsFile::create(path)?),
+        (Some(path), true) => Some(RejectsFile::new(path)?),
         _ => None,
     };
     let now = Timestamp::now();
@@ -415,11 +418,22 @@ fn read_rows(
         if let (Ok(c), Some(store)) = (&mut parsed, &options.photo_store)
             && let Some(src) = c.photo.take()
         {
-            match store_photo(Path::new(&src), store) {
-                Ok(name) => c.photo = Some(name),
-                Err(e) => {
-                    send(Parsed::Fatal(e.into()));
-                    return;
+            // Read and decoded again: the file may have changed since its
+            // row was checked.
+            match photo::read(Path::new(&src), &src) {
+                Ok((bytes, kind)) => match store_photo(store, &bytes, kind) {
+                    Ok(name) => c.photo = Some(name),
+                    Err(e) => {
+                        send(Parsed::Fatal(e.into()));
+                        return;
+                    }
+                },
+                Err(reason) => {
+                    parsed = Err(vec![Rejection {
+                        line,
+                        column: Some("photo".into()),
+                        reason,
+                    }]);
                 }
             }
         }
@@ -477,15 +491,14 @@ fn text_fields(record: &csv::ByteRecord, line: u64) -> Result<Vec<String>, Impor
     Ok(out)
 }
 
-/// Copies a photo into the store under its SHA-256; returns the stored name.
-fn store_photo(src: &Path, store: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(src)?;
-    let ext = if bytes.starts_with(&[0xFF, 0xD8]) {
-        "jpg"
-    } else {
-        "png"
-    };
-    let name = format!("{}.{ext}", hex::encode(Sha256::digest(&bytes)));
+/// Stores a photo (read and decoded by [`photo::read`]) under its SHA-256;
+/// returns the stored name.
+fn store_photo(store: &Path, bytes: &[u8], kind: photo::Kind) -> std::io::Result<String> {
+    let name = format!(
+        "{}.{}",
+        hex::encode(Sha256::digest(bytes)),
+        kind.extension()
+    );
     std::fs::create_dir_all(store)?;
     let dest = store.join(&name);
     // Photos are personal data: the store and its files are private.
@@ -499,36 +512,67 @@ fn store_photo(src: &Path, store: &Path) -> std::io::Result<String> {
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        std::io::Write::write_all(&mut options.open(&dest)?, &bytes)?;
+        std::io::Write::write_all(&mut options.open(&dest)?, bytes)?;
     }
     Ok(name)
 }
 
-/// The rejects file of a partial import.
+/// The rejects file of a partial import: a new file, never one that
+/// exists (nor a link: both are refused before the import starts), made
+/// only when a row is refused, its cells safe for spreadsheets.
 struct RejectsFile {
-    out: csv::Writer<std::fs::File>,
+    path: PathBuf,
+    out: Option<csv::Writer<std::fs::File>>,
 }
 
 impl RejectsFile {
-    fn create(path: &Path) -> std::io::Result<Self> {
-        let mut out = csv::Writer::from_writer(std::fs::File::create(path)?);
-        out.write_record(["line", "column", "reason"])
-            .map_err(std::io::Error::other)?;
-        Ok(Self { out })
+    fn new(path: &Path) -> std::io::Result<Self> {
+        if path.symlink_metadata().is_ok() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("the rejects file {} exists: name a new one", path.display()),
+            ));
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            out: None,
+        })
     }
 
     fn write(&mut self, r: &Rejection) -> std::io::Result<()> {
+        let out = match &mut self.out {
+            Some(out) => out,
+            None => {
+                // `create_new` follows no link and fails on anything there.
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&self.path)
+                    .map_err(|e| {
+                        std::io::Error::new(
+                            e.kind(),
+                            format!("the rejects file {}: {e}", self.path.display()),
+                        )
+                    })?;
+                let mut out = csv::Writer::from_writer(file);
+                out.write_record(["line", "column", "reason"])
+                    .map_err(std::io::Error::other)?;
+                self.out.insert(out)
+            }
+        };
         let line = r.line.to_string();
-        self.out
-            .write_record([
-                line.as_str(),
-                r.column.as_deref().unwrap_or(""),
-                r.reason.as_str(),
-            ])
-            .map_err(std::io::Error::other)
+        out.write_record([
+            line.as_str(),
+            &spreadsheet_safe(r.column.as_deref().unwrap_or("")),
+            &spreadsheet_safe(&r.reason),
+        ])
+        .map_err(std::io::Error::other)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
+        match &mut self.out {
+            Some(out) => out.flush(),
+            None => Ok(()),
+        }
     }
 }

@@ -194,30 +194,10 @@ pub fn parse_row(
     })
 }
 
-/// A photo must be a JPEG or PNG file of at most 2 MiB next to the CSV.
+/// A photo must be a JPEG or PNG file of at most 2 MiB inside the CSV's
+/// folder that decodes as an image ([`crate::photo`]).
 fn check_photo(base: Option<&Path>, rel: &str) -> Result<PathBuf, String> {
-    let p = Path::new(rel);
-    if p.is_absolute()
-        || p.components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-    {
-        return Err("a photo path is relative to the CSV file and stays below it".into());
-    }
-    let full = base.map_or_else(|| p.to_path_buf(), |b| b.join(p));
-    let meta = std::fs::metadata(&full).map_err(|_| format!("photo file {rel:?} not found"))?;
-    if meta.len() > 2 * 1024 * 1024 {
-        return Err(format!("photo file {rel:?} is larger than 2 MiB"));
-    }
-    let mut head = [0u8; 8];
-    let n = std::io::Read::read(
-        &mut std::fs::File::open(&full).map_err(|e| format!("photo {rel:?}: {e}"))?,
-        &mut head,
-    )
-    .map_err(|e| format!("photo {rel:?}: {e}"))?;
-    let is_jpeg = n >= 3 && head[..3] == [0xFF, 0xD8, 0xFF];
-    let is_png = n == 8 && head == *b"\x89PNG\r\n\x1a\n";
-    if !(is_jpeg || is_png) {
-        return Err(format!("photo file {rel:?} is neither JPEG nor PNG"));
-    }
-    Ok(full)
+    let real = crate::photo::resolve(base, rel)?;
+    crate::photo::read(&real, rel)?;
+    Ok(real)
 }

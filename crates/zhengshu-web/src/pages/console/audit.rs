@@ -145,12 +145,10 @@ pub async fn list(
 /// tab or carriage return prefixed with `'` so that no spreadsheet takes
 /// it for a formula.
 pub fn csv_field(s: &str) -> String {
-    let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    format!("\"{}\"", guarded.replace('"', "\"\""))
+    format!(
+        "\"{}\"",
+        zhengshu_domain::spreadsheet_safe(s).replace('"', "\"\"")
+    )
 }
 
 fn csv_line(e: &AuditEvent) -> String {
