@@ -1,5 +1,8 @@
 //! Holder names: NFC-normalised, 1–50 characters, CJK Extensions A–H
-//! included, no control or markup characters. Compared exactly.
+//! included, no control or markup characters, at least one letter or
+//! ideograph (`...` or `-` is no name), at most [`MAX_MARKS_IN_A_ROW`]
+//! combining marks on one letter (no "Zalgo" text that piles marks into
+//! other lines of a page or document). Compared exactly.
 
 use std::fmt;
 
@@ -7,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 pub const MAX_NAME_CHARS: usize = 50;
+/// Combining marks one letter may carry (Vietnamese names need two).
+pub const MAX_MARKS_IN_A_ROW: usize = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
@@ -16,6 +21,10 @@ pub enum NameError {
     TooLong,
     #[error("the name contains a character that is not allowed in names: U+{0:04X}")]
     BadChar(u32),
+    #[error("the name has no letter or ideograph")]
+    NoLetter,
+    #[error("the name has more than {MAX_MARKS_IN_A_ROW} combining marks on one letter")]
+    TooManyMarks,
 }
 
 impl NameError {
@@ -24,6 +33,8 @@ impl NameError {
             NameError::Empty => "name_empty",
             NameError::TooLong => "name_too_long",
             NameError::BadChar(_) => "name_bad_char",
+            NameError::NoLetter => "name_no_letter",
+            NameError::TooManyMarks => "name_too_many_marks",
         }
     }
 }
@@ -53,6 +64,16 @@ impl HolderName {
         if let Some(c) = s.chars().find(|&c| !allowed(c)) {
             return Err(NameError::BadChar(c as u32));
         }
+        if !s.chars().any(|c| is_cjk_ideograph(c) || c.is_alphabetic()) {
+            return Err(NameError::NoLetter);
+        }
+        let mut marks = 0;
+        for c in s.chars() {
+            marks = if is_combining_mark(c) { marks + 1 } else { 0 };
+            if marks > MAX_MARKS_IN_A_ROW {
+                return Err(NameError::TooManyMarks);
+            }
+        }
         Ok(HolderName(s))
     }
 
@@ -69,7 +90,11 @@ fn allowed(c: char) -> bool {
         || c.is_alphabetic()
         || matches!(c, ' ' | '·' | '•' | '.' | '\'' | '-' | '‧' | '・')
         // Combining marks (accents on Latin names, after NFC rarely left).
-        || ('\u{0300}'..='\u{036F}').contains(&c)
+        || is_combining_mark(c)
+}
+
+fn is_combining_mark(c: char) -> bool {
+    ('\u{0300}'..='\u{036F}').contains(&c)
 }
 
 /// Whether `c` is a CJK unified or compatibility ideograph, in any block
@@ -130,6 +155,17 @@ mod tests {
             );
         }
         assert_eq!(HolderName::parse("   "), Err(NameError::Empty));
+        for no_letter in ["...", "-", "· ·", "'"] {
+            assert_eq!(
+                HolderName::parse(no_letter),
+                Err(NameError::NoLetter),
+                "{no_letter:?}"
+            );
+        }
+        let zalgo = format!("a{}", "\u{0301}\u{0302}\u{0303}\u{0304}".repeat(10));
+        assert_eq!(HolderName::parse(&zalgo), Err(NameError::TooManyMarks));
+        // Two marks on one letter (Vietnamese) stay fine.
+        assert!(HolderName::parse("Nguye\u{0302}\u{0303}n").is_ok());
         assert_eq!(HolderName::parse(&"张".repeat(51)), Err(NameError::TooLong));
         assert!(HolderName::parse(&"张".repeat(50)).is_ok());
         assert_eq!(

@@ -280,6 +280,8 @@ mod tests {
                 "name_empty",
                 "name_too_long",
                 "name_bad_char",
+                "name_no_letter",
+                "name_too_many_marks",
                 "id_type_unknown",
                 "id_empty",
                 "id_not_ascii",

@@ -75,13 +75,24 @@ pub struct Chrome {
     pub title: String,
 }
 
+/// The longest path and query a page echoes into its language links.
+const MAX_ECHOED_PATH: usize = 1024;
+
 impl Chrome {
     pub fn new(lang: Lang, csrf: &str, holder: Option<&Holder>, path: &str, title: String) -> Self {
+        // Echoed into each language link: a query longer than a page's own
+        // links ever make is left out (the switch returns to the bare
+        // path), so that a long one cannot multiply the answer.
+        let path = if path.len() > MAX_ECHOED_PATH {
+            path.split('?').next().unwrap_or("/")
+        } else {
+            path
+        };
         Self {
             lang,
             csrf: csrf.to_owned(),
             holder_name: holder.map(|h| h.name.to_string()),
-            path: path.to_owned(),
+            path: path.chars().take(MAX_ECHOED_PATH).collect(),
             title,
         }
     }

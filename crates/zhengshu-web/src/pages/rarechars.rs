@@ -245,7 +245,15 @@ async fn page(
         limit: None,
         offset: pq.offset,
     };
-    let name = pq.name.unwrap_or_default();
+    // The name being composed is echoed into every link of the page: no
+    // longer than a name can be, so that a long one cannot multiply the
+    // answer.
+    let name: String = pq
+        .name
+        .unwrap_or_default()
+        .chars()
+        .take(zhengshu_domain::name::MAX_NAME_CHARS)
+        .collect();
     let back = safe_next(pq.back.as_deref()).unwrap_or_else(|| "/register".into());
     let searched = !q.is_empty();
     let (page, error) = if searched {

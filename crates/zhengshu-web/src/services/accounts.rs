@@ -35,7 +35,8 @@ fn name_error(e: &NameError) -> FieldError {
     match e {
         NameError::BadChar(cp) => f.with("codepoint", format!("U+{cp:04X}")),
         NameError::TooLong => f.with("max", zhengshu_domain::name::MAX_NAME_CHARS),
-        NameError::Empty => f,
+        NameError::TooManyMarks => f.with("max", zhengshu_domain::name::MAX_MARKS_IN_A_ROW),
+        NameError::Empty | NameError::NoLetter => f,
     }
 }
 

@@ -313,3 +313,26 @@ async fn the_page_counts_candidates_narrows_by_tone_and_pages_through() {
     let added = u32::from(chars.next().unwrap());
     assert!((0x20000..0x2A6E0).contains(&added), "U+{added:X}");
 }
+
+#[tokio::test]
+async fn a_huge_name_parameter_does_not_multiply_the_page() {
+    let app = app().await;
+    let mut b = Browser::new();
+    let small = b.get(&app, "/rarechars?pinyin=yan&name=a").await;
+    assert_eq!(small.status, StatusCode::OK);
+    let huge = "a".repeat(60_000);
+    let page = b
+        .get(&app, &format!("/rarechars?pinyin=yan&name={huge}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The name is cut to what a name may hold (50 characters), so the page
+    // grows by at most that much in each of its links.
+    assert!(!page.body.contains(&"a".repeat(51)));
+    assert!(page.body.contains(&"a".repeat(50)));
+    assert!(
+        page.body.len() < small.body.len() * 2,
+        "{} bytes against {}",
+        page.body.len(),
+        small.body.len()
+    );
+}
