@@ -102,7 +102,7 @@ label-username = Username
 label-password = Password
 login-submit = Log in
 login-no-account = No account yet?
-login-exam-platform = If you registered on the exam registration platform, log in with the same username and password.
+login-exam-platform = Registered on the national exam registration platform? Log in with your platform account: no separate registration, and your first log-in proves your identity.
 
 ## Register
 register-title = Register
@@ -472,3 +472,12 @@ identity-enter-code = Enter the code you received.
 identity-code-label = Code
 identity-management-label = Management number (管理号)
 identity-prove = Prove
+login-platform-button = Log in with your exam registration platform account
+error-federated_refused = The log-in with the exam registration platform could not be completed (cancelled, expired, or not valid). Please start again with “Log in with your exam registration platform account”.
+error-title-federated_refused = Platform log-in not completed
+error-federated_unavailable = The exam registration platform cannot be reached just now. Please try again later, or log in with your username and password.
+error-title-federated_unavailable = Exam registration platform unavailable
+error-federated_claims = The exam registration platform gave no usable name or ID document, so it cannot log you in. Please log in with your username and password, or contact the platform.
+error-title-federated_claims = Platform account incomplete
+error-federated_mismatch = The name or ID number of this exam registration platform account is not the identity your account registered with; nothing was linked.
+error-title-federated_mismatch = Different identity

@@ -99,7 +99,7 @@ label-username = 用户名
 label-password = 密码
 login-submit = 登录
 login-no-account = 还没有账号？
-login-exam-platform = 已在考试报名平台注册的用户，可直接使用原用户名和密码登录。
+login-exam-platform = 已在全国专业技术人员资格考试报名服务平台注册的用户，可使用平台账号登录，无需另行注册；首次登录即完成身份核验。
 
 ## Register
 register-title = 用户注册
@@ -466,3 +466,12 @@ identity-enter-code = 请输入收到的验证码。
 identity-code-label = 验证码
 identity-management-label = 管理号
 identity-prove = 核验
+login-platform-button = 使用报名服务平台账号登录
+error-federated_refused = 报名服务平台登录未能完成（已取消、已过期，或登录信息无效）。请重新点击“使用报名服务平台账号登录”。
+error-title-federated_refused = 平台登录未完成
+error-federated_unavailable = 暂时无法连接报名服务平台，请稍后再试，或使用用户名和密码登录。
+error-title-federated_unavailable = 报名服务平台暂不可用
+error-federated_claims = 报名服务平台未提供可用的姓名或证件信息，无法据此登录。请使用用户名和密码登录，或联系报名服务平台。
+error-title-federated_claims = 平台账号信息不完整
+error-federated_mismatch = 该报名服务平台账号的姓名或证件号码与您当前账号注册的身份不一致，未予关联。
+error-title-federated_mismatch = 身份不一致

@@ -99,7 +99,7 @@ label-username = 使用者名稱
 label-password = 密碼
 login-submit = 登入
 login-no-account = 還沒有帳號？
-login-exam-platform = 已在考試報名平台註冊的使用者，可直接使用原使用者名稱和密碼登入。
+login-exam-platform = 已在全國專業技術人員資格考試報名服務平台註冊的使用者，可使用平台帳號登入，無需另行註冊；首次登入即完成身分核驗。
 
 ## Register
 register-title = 用戶註冊
@@ -466,3 +466,12 @@ identity-enter-code = 請輸入收到的驗證碼。
 identity-code-label = 驗證碼
 identity-management-label = 管理號
 identity-prove = 核驗
+login-platform-button = 使用報名服務平台帳號登入
+error-federated_refused = 報名服務平台登入未能完成（已取消、已過期，或登入資訊無效）。請重新點選「使用報名服務平台帳號登入」。
+error-title-federated_refused = 平台登入未完成
+error-federated_unavailable = 暫時無法連線報名服務平台，請稍後再試，或使用使用者名稱和密碼登入。
+error-title-federated_unavailable = 報名服務平台暫不可用
+error-federated_claims = 報名服務平台未提供可用的姓名或證件資訊，無法據此登入。請使用使用者名稱和密碼登入，或聯絡報名服務平台。
+error-title-federated_claims = 平台帳號資訊不完整
+error-federated_mismatch = 此報名服務平台帳號的姓名或證件號碼與您目前帳號註冊的身分不一致，未予關聯。
+error-title-federated_mismatch = 身分不一致

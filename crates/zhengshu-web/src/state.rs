@@ -132,6 +132,9 @@ pub struct AppState {
     pub senders: zhengshu_notify::Senders,
     /// Codes, proofs and registrations: lifetimes, tries, throttles.
     pub identity_limits: IdentityLimits,
+    /// The exam-registration platform, as an OpenID Connect provider;
+    /// `None`: no federated log-in is offered.
+    pub platform: Option<Arc<zhengshu_oidc::RelyingParty>>,
 }
 
 impl AppState {
@@ -165,6 +168,7 @@ impl AppState {
             passwords: Arc::new(PasswordGate::per_core()),
             senders: zhengshu_notify::Senders::default(),
             identity_limits: IdentityLimits::default(),
+            platform: None,
         }
     }
 

@@ -15,6 +15,7 @@ mod error;
 mod extract;
 mod fonts;
 mod identity;
+mod platform;
 mod rarechars;
 mod scope;
 mod terms;
@@ -44,6 +45,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/certificates") }))
         .route("/lang/{tag}", get(switch_language))
         .merge(auth::router())
+        .merge(platform::router())
         .merge(terms::router())
         .merge(identity::router())
         .merge(certificates::router())
