@@ -48,6 +48,7 @@ struct LoginQuery {
     next: Option<String>,
     registered: Option<String>,
     logged_out: Option<String>,
+    recovered: Option<String>,
     username: Option<String>,
 }
 
@@ -68,6 +69,8 @@ async fn login_form(
         Some(lang.t("login-registered"))
     } else if q.logged_out.is_some() {
         Some(lang.t("login-logged-out"))
+    } else if q.recovered.is_some() {
+        Some(lang.t("login-recovered"))
     } else {
         None
     };

@@ -17,6 +17,7 @@ mod fonts;
 mod identity;
 mod platform;
 mod rarechars;
+mod recovery;
 mod scope;
 mod terms;
 mod verify;
@@ -51,6 +52,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(certificates::router())
         .merge(annotations::router())
         .merge(rarechars::router())
+        .merge(recovery::router())
         .merge(scope::router())
         .merge(verify::router())
         .merge(verify_document::router())

@@ -22,6 +22,7 @@ mod login;
 mod masking;
 mod platform;
 mod rarechars;
+mod recovery_pages;
 mod registration;
 mod scope;
 mod smtp;

@@ -478,9 +478,15 @@ async fn a_signed_in_holder_proves_by_the_platform_only_their_own_identity() {
     let a = stranger.get(&app, &back).await;
     assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
 
-    // 张三's own account is linked and proven.
+    // 张三's own account is linked and proven, from the identity page.
     let mut b = Browser::new();
-    b.log_in(&app, "zhangsan", PASSWORD).await;
+    b.log_in_agreed(&app, "zhangsan").await;
+    let page = b.get(&app, "/identity").await;
+    assert!(
+        page.body.contains("href=\"/login/platform\""),
+        "{}",
+        page.body
+    );
     let url = click(&mut b, &app).await;
     let back = p.sign_in(&url, "zhangsan", "platform-pw-1");
     let a = b.get(&app, &back).await;
