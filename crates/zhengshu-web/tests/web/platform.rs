@@ -20,7 +20,7 @@ use zhengshu_storage::Storage;
 use crate::helpers::*;
 
 const REDIRECT: &str = "http://127.0.0.1/login/platform/callback";
-const SECRET: &str = "platform-client-secret-for-tests";
+pub(crate) const SECRET: &str = "platform-client-secret-for-tests";
 
 /// The provider, running.
 pub struct Platform {
@@ -86,11 +86,15 @@ impl Platform {
     }
 
     pub fn settings(&self, client_id: &str, secret: &str) -> Settings {
+        self.settings_to(client_id, secret, REDIRECT)
+    }
+
+    pub fn settings_to(&self, client_id: &str, secret: &str, redirect: &str) -> Settings {
         Settings {
             issuer: self.issuer.clone(),
             client_id: client_id.into(),
             client_secret: secret.into(),
-            redirect_url: REDIRECT.into(),
+            redirect_url: redirect.into(),
             scopes: vec!["profile".into()],
             claims: ClaimNames {
                 name: "name".into(),
