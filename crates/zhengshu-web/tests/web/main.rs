@@ -13,6 +13,7 @@ mod csrf;
 mod e2e;
 mod e2e_annotate;
 mod e2e_platform;
+mod e2e_recovery;
 mod e2e_verify_file;
 mod fonts;
 mod hardening;
