@@ -32,6 +32,12 @@ banner "Python test tools"
 # The identity tests send one-time codes through a real SMTP server.
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --user --quiet 'aiosmtpd==1.4.6'
 
+banner "Node.js test tools"
+# The platform log-in tests run a real OpenID Connect provider
+# (oidc-provider from the npm registry, pinned by its lockfile).
+need_packages nodejs:node npm:npm
+(cd crates/zhengshu-web/tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
+
 banner "format and lints"
 cargo fmt --all --check
 cargo clippy --locked --all-targets -- -D warnings

@@ -309,6 +309,19 @@ where
             .into_holder(&self.vault)
     }
 
+    async fn proven_holder(&self, id: &IdDocument) -> Result<Holder> {
+        let sql = format!(
+            "SELECT {HOLDER_COLUMNS} FROM holders h \
+             WHERE h.id_index = $1 AND h.identity_proof <> 'none'"
+        );
+        sqlx::query_as::<_, HolderRow>(AssertSqlSafe(sql))
+            .bind(self.vault.blind_index(id))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err::<D>)?
+            .into_holder(&self.vault)
+    }
+
     async fn prove_identity(
         &self,
         holder: i64,

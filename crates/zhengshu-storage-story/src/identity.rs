@@ -7,7 +7,7 @@
 use zhengshu_domain::IdentityProof;
 use zhengshu_storage::{Conflict, NewSession, SessionKind, Storage, StorageError};
 
-use crate::{T0, ZHANG_ID, at, holder, seed_reference};
+use crate::{OTHER_ID, T0, ZHANG_ID, at, holder, seed_reference};
 
 async fn register(s: &dyn Storage, username: &str) -> i64 {
     s.create_holder(&holder(username, "张三", ZHANG_ID), at(T0))
@@ -97,6 +97,31 @@ pub async fn a_stronger_proof_takes_an_identity_a_weaker_cannot(s: &dyn Storage)
     assert_eq!(s.holder(squatter).await.unwrap().identity_taken_at, None);
     assert!(matches!(
         s.prove_identity(9_999_999, IdentityProof::Code, t1).await,
+        Err(StorageError::NotFound)
+    ));
+}
+
+pub async fn the_proven_holder_of_an_identity_is_found_by_its_document(s: &dyn Storage) {
+    seed_reference(s).await;
+    let doc = holder("lookup", "张三", ZHANG_ID).id_document;
+    let first = register(s, "first").await;
+    let _second = register(s, "second").await;
+    // Claimed twice, proven by none: nobody holds it.
+    assert!(matches!(
+        s.proven_holder(&doc).await,
+        Err(StorageError::NotFound)
+    ));
+    s.prove_identity(first, IdentityProof::Federated, at(T0))
+        .await
+        .unwrap();
+    let found = s.proven_holder(&doc).await.unwrap();
+    assert_eq!(found.id, first);
+    assert_eq!(found.identity, IdentityProof::Federated);
+    assert_eq!(found.id_document, doc);
+    // Another document is held by nobody.
+    let other = holder("lookup", "李四", OTHER_ID).id_document;
+    assert!(matches!(
+        s.proven_holder(&other).await,
         Err(StorageError::NotFound)
     ));
 }

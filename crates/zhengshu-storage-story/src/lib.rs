@@ -55,6 +55,7 @@ macro_rules! story_tests {
             revocation_is_atomic_with_its_audit,
             holders_are_unique_by_username_only,
             a_stronger_proof_takes_an_identity_a_weaker_cannot,
+            the_proven_holder_of_an_identity_is_found_by_its_document,
             twenty_simultaneous_proofs_leave_one_holder,
             a_new_password_ends_every_session,
             terms_versions_and_acceptance,
@@ -157,7 +158,7 @@ pub fn certificate(number: &str, name: &str, id: &str, qualification: &str) -> N
 }
 
 pub(crate) const ZHANG_ID: &str = "11010519491231002X";
-const OTHER_ID: &str = "110101199003070011";
+pub(crate) const OTHER_ID: &str = "110101199003070011";
 
 async fn import(s: &dyn Storage, rows: &[NewCertificate], update: bool) -> Vec<RowOutcome> {
     let mut tx = s

@@ -226,6 +226,9 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn create_holder(&self, holder: &NewHolder, at: Timestamp) -> Result<i64>;
     async fn holder(&self, id: i64) -> Result<Holder>;
     async fn holder_by_username(&self, username: &Username) -> Result<Holder>;
+    /// The account that holds `id` proven, if any (at most one does);
+    /// `NotFound` when none has proven it.
+    async fn proven_holder(&self, id: &IdDocument) -> Result<Holder>;
     /// Records that `holder` proved its identity by `proof`, audited, in one
     /// transaction: an account holding the same ID document with a weaker
     /// proof loses it (and is marked to be told at its next log-in, its

@@ -79,6 +79,22 @@ pub enum Error {
     /// 422 `management_number_wrong`.
     #[error("management number wrong")]
     ManagementNumberWrong,
+    /// 400 `federated_refused`: a log-in with the exam-registration
+    /// platform that cannot be completed (forged, replayed or expired
+    /// callback, cancelled, code or ID token refused).
+    #[error("federated log-in refused")]
+    FederatedRefused,
+    /// 503 `federated_unavailable`: the platform could not be reached.
+    #[error("federated provider unavailable")]
+    FederatedUnavailable,
+    /// 422 `federated_claims`: the platform's account carries no usable
+    /// name or ID document.
+    #[error("federated claims unusable")]
+    FederatedClaims,
+    /// 409 `federated_mismatch`: the signed-in account registered another
+    /// identity than the platform's account.
+    #[error("federated identity mismatch")]
+    FederatedMismatch,
     /// 422 `validation_failed`, with one entry per refused field.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -150,6 +166,10 @@ impl From<services::Error> for Error {
             S::CodeWrong { tries_left } => Error::CodeWrong { tries_left },
             S::CodeExpired => Error::CodeExpired,
             S::ManagementNumberWrong => Error::ManagementNumberWrong,
+            S::FederatedRefused => Error::FederatedRefused,
+            S::FederatedUnavailable => Error::FederatedUnavailable,
+            S::FederatedClaims => Error::FederatedClaims,
+            S::FederatedMismatch => Error::FederatedMismatch,
             S::Validation(f) => Error::Validation(f),
             S::InvalidQuery(f) => Error::InvalidQuery(f),
             S::AnnotationLimit { next_possible_on } => Error::AnnotationLimit { next_possible_on },
@@ -176,7 +196,12 @@ impl From<StorageError> for Error {
 impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
-            Error::BadRequest | Error::InvalidQuery(_) => StatusCode::BAD_REQUEST,
+            Error::BadRequest | Error::InvalidQuery(_) | Error::FederatedRefused => {
+                StatusCode::BAD_REQUEST
+            }
+            Error::FederatedUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Error::FederatedClaims => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::FederatedMismatch => StatusCode::CONFLICT,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unauthenticated | Error::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Error::TermsNotAccepted | Error::IdentityNotProven | Error::CsrfRejected => {
@@ -222,6 +247,10 @@ impl Error {
             Error::CodeWrong { .. } => "code_wrong",
             Error::CodeExpired => "code_expired",
             Error::ManagementNumberWrong => "management_number_wrong",
+            Error::FederatedRefused => "federated_refused",
+            Error::FederatedUnavailable => "federated_unavailable",
+            Error::FederatedClaims => "federated_claims",
+            Error::FederatedMismatch => "federated_mismatch",
             Error::Validation(_) => "validation_failed",
             Error::Throttled { .. } => "too_many_attempts",
             Error::RateLimited { .. } => "rate_limited",
@@ -242,7 +271,7 @@ impl Error {
 
     /// Every code, for the catalogue tests.
     #[cfg(test)]
-    pub const CODES: [&'static str; 31] = [
+    pub const CODES: [&'static str; 35] = [
         "bad_request",
         "payload_too_large",
         "invalid_query",
@@ -259,6 +288,10 @@ impl Error {
         "code_wrong",
         "code_expired",
         "management_number_wrong",
+        "federated_refused",
+        "federated_unavailable",
+        "federated_claims",
+        "federated_mismatch",
         "validation_failed",
         "too_many_attempts",
         "rate_limited",

@@ -147,6 +147,19 @@ impl Server {
         })
     }
 
+    /// Serves on a listener bound already (a test that must know its port
+    /// before it configures the state).
+    pub fn from_listener(
+        listener: std::net::TcpListener,
+        state: AppState,
+    ) -> std::io::Result<Self> {
+        listener.set_nonblocking(true)?;
+        Ok(Self {
+            listener: TcpListener::from_std(listener)?,
+            router: router(state),
+        })
+    }
+
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }

@@ -135,6 +135,9 @@ pub struct AppState {
     /// The bearer token that opens `/metrics` on the service's address;
     /// `None` keeps it absent there.
     pub metrics_token: Option<String>,
+    /// The exam-registration platform, as an OpenID Connect provider;
+    /// `None`: no federated log-in is offered.
+    pub platform: Option<Arc<zhengshu_oidc::RelyingParty>>,
 }
 
 impl AppState {
@@ -169,6 +172,7 @@ impl AppState {
             senders: zhengshu_notify::Senders::default(),
             identity_limits: IdentityLimits::default(),
             metrics_token: None,
+            platform: None,
         }
     }
 

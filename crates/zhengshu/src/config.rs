@@ -197,6 +197,76 @@ impl NotifyConfig {
     }
 }
 
+/// The exam-registration platform as an OpenID Connect provider
+/// (`[platform]`): holders log in with its accounts, and its verified
+/// claims prove their identity. Absent: no such log-in is offered.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformConfig {
+    /// The issuer URL (`https://…`); its
+    /// `/.well-known/openid-configuration` is read.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// As registered with the platform; default
+    /// `<public_base_url>/login/platform/callback`.
+    pub redirect_url: Option<String>,
+    /// Scopes asked for besides `openid`; default `["profile"]`.
+    #[serde(default = "default_platform_scopes")]
+    pub scopes: Vec<String>,
+    /// The claim carrying the holder's name; default `name`.
+    #[serde(default = "default_name_claim")]
+    pub name_claim: String,
+    /// The claim carrying the ID type (one of zhengshu's `id_type`
+    /// codes); default `id_type`; `""`: every identity is a resident ID.
+    #[serde(default = "default_id_type_claim")]
+    pub id_type_claim: String,
+    /// The claim carrying the ID number; default `id_number`.
+    #[serde(default = "default_id_number_claim")]
+    pub id_number_claim: String,
+}
+
+fn default_platform_scopes() -> Vec<String> {
+    vec!["profile".into()]
+}
+fn default_name_claim() -> String {
+    "name".into()
+}
+fn default_id_type_claim() -> String {
+    "id_type".into()
+}
+fn default_id_number_claim() -> String {
+    "id_number".into()
+}
+
+impl PlatformConfig {
+    /// The relying party these settings describe.
+    pub fn relying_party(
+        &self,
+        public_base_url: &str,
+    ) -> anyhow::Result<zhengshu_oidc::RelyingParty> {
+        let redirect_url = self.redirect_url.clone().unwrap_or_else(|| {
+            format!(
+                "{}/login/platform/callback",
+                public_base_url.trim_end_matches('/')
+            )
+        });
+        zhengshu_oidc::RelyingParty::new(zhengshu_oidc::Settings {
+            issuer: self.issuer.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.expose().to_owned(),
+            redirect_url,
+            scopes: self.scopes.clone(),
+            claims: zhengshu_oidc::ClaimNames {
+                name: self.name_claim.clone(),
+                id_type: (!self.id_type_claim.is_empty()).then(|| self.id_type_claim.clone()),
+                id_number: self.id_number_claim.clone(),
+            },
+        })
+        .context("[platform]")
+    }
+}
+
 /// The e-certificate documents.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -264,6 +334,8 @@ pub struct Config {
     pub verify: zhengshu_web::VerifyLimits,
     /// Where one-time codes go (`[notify]`).
     pub notify: NotifyConfig,
+    /// The exam-registration platform's log-in (`[platform]`).
+    pub platform: Option<PlatformConfig>,
     pub secrets: Secrets,
     pub log: LogConfig,
     /// Where Prometheus scrapes `/metrics` (`[metrics]`).
@@ -284,6 +356,7 @@ impl Default for Config {
             web: WebConfig::default(),
             verify: zhengshu_web::VerifyLimits::default(),
             notify: NotifyConfig::default(),
+            platform: None,
             secrets: Secrets::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -318,6 +391,7 @@ const KEYS: &[&str] = &[
     "worker",
     "web",
     "verify",
+    "platform",
     "secrets",
     "log",
     "metrics",

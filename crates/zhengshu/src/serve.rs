@@ -138,6 +138,10 @@ pub async fn run(config: Config) -> Result<(), Failure> {
         .then(|| zhengshu_demo::showcase_numbers().into());
     state.trust_forwarded_for = config.web.trust_forwarded_for;
     state.senders = config.notify.senders()?;
+    state.platform = match &config.platform {
+        Some(p) => Some(Arc::new(p.relying_party(&config.public_base_url)?)),
+        None => None,
+    };
     state.fonts = Arc::new(RareFonts::from_files(config.web.rare_fonts.clone()));
     let renderer = Arc::new(renderer);
     state.renderer = Some(renderer.clone());

@@ -38,6 +38,8 @@ struct LoginPage {
     error: Option<String>,
     /// A note from the step before (registered, logged out).
     notice: Option<String>,
+    /// The exam-registration platform's log-in is offered.
+    platform: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -46,6 +48,7 @@ struct LoginQuery {
     next: Option<String>,
     registered: Option<String>,
     logged_out: Option<String>,
+    recovered: Option<String>,
     username: Option<String>,
 }
 
@@ -56,6 +59,7 @@ fn uri_path(uri: &OriginalUri) -> String {
 }
 
 async fn login_form(
+    State(state): State<AppState>,
     lang: Lang,
     Csrf(csrf): Csrf,
     uri: OriginalUri,
@@ -65,6 +69,8 @@ async fn login_form(
         Some(lang.t("login-registered"))
     } else if q.logged_out.is_some() {
         Some(lang.t("login-logged-out"))
+    } else if q.recovered.is_some() {
+        Some(lang.t("login-recovered"))
     } else {
         None
     };
@@ -74,6 +80,7 @@ async fn login_form(
         next: safe_next(q.next.as_deref()).unwrap_or_default(),
         error: None,
         notice,
+        platform: state.platform.is_some(),
     };
     render(StatusCode::OK, &page)
 }
@@ -102,6 +109,7 @@ async fn log_in(
             next: next.clone().unwrap_or_default(),
             error: Some(e.message(lang)),
             notice: None,
+            platform: state.platform.is_some(),
         };
         let mut response = render(e.status(), &page);
         if let Some(secs) = e.retry_after()
@@ -118,9 +126,20 @@ async fn log_in(
         }
         Err(e) => return Err(e.into()),
     };
-    let token = sessions::open(&state, holder.id, SessionKind::Page).await?;
     let to = next.unwrap_or_else(|| "/certificates".to_owned());
-    let mut response = Redirect::to(&to).into_response();
+    signed_in(&state, holder.id, &to).await
+}
+
+/// Opens a page session for `holder_id` and goes to `to`, with the session
+/// cookie and a fresh CSRF secret (the log-in form's and the platform's
+/// log-in alike).
+pub(super) async fn signed_in(
+    state: &AppState,
+    holder_id: i64,
+    to: &str,
+) -> Result<Response, PageError> {
+    let token = sessions::open(state, holder_id, SessionKind::Page).await?;
+    let mut response = Redirect::to(to).into_response();
     let secure = state.secure_cookies();
     let headers = response.headers_mut();
     headers.append(
@@ -132,7 +151,7 @@ async fn log_in(
     headers.append(
         header::SET_COOKIE,
         set_cookie(
-            csrf_cookie_name(&state),
+            csrf_cookie_name(state),
             &sessions::new_token(),
             secure,
             None,

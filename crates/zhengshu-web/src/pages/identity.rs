@@ -1,7 +1,8 @@
 //! 身份核验: what an account still lacks before its certificates appear
 //! (the identity it registered with, proven), the ways it can prove it —
-//! a code to a recorded contact, shown masked, or the 管理号 where the
-//! issuing body recorded no contact — and the notice to an account whose
+//! a code to a recorded contact, shown masked, the 管理号 where the
+//! issuing body recorded no contact, or the exam-registration platform's
+//! log-in when one is configured — and the notice to an account whose
 //! identity another account proved more strongly (shown once).
 
 use askama::Template;
@@ -50,6 +51,8 @@ pub(super) struct IdentityPage {
     pub taken: Option<String>,
     pub channels: Vec<ChannelView>,
     pub management_number: bool,
+    /// The exam-registration platform's log-in is offered.
+    pub platform: bool,
     /// "A code was sent to …": the code form is shown.
     pub sent: Option<String>,
     /// What went wrong with the last form.
@@ -104,6 +107,7 @@ async fn page(
             })
             .collect(),
         management_number: ways.management_number,
+        platform: state.platform.is_some(),
         sent,
         error: error.map(|e| e.message(lang)),
     })

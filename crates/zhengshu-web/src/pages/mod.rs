@@ -15,7 +15,9 @@ mod error;
 mod extract;
 mod fonts;
 mod identity;
+mod platform;
 mod rarechars;
+mod recovery;
 mod scope;
 mod terms;
 mod verify;
@@ -44,11 +46,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/certificates") }))
         .route("/lang/{tag}", get(switch_language))
         .merge(auth::router())
+        .merge(platform::router())
         .merge(terms::router())
         .merge(identity::router())
         .merge(certificates::router())
         .merge(annotations::router())
         .merge(rarechars::router())
+        .merge(recovery::router())
         .merge(scope::router())
         .merge(verify::router())
         .merge(verify_document::router())

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod annotations;
 pub mod certificates;
 pub mod document_check;
+pub mod federated;
 pub mod identity;
 pub mod rarechars;
 pub mod recovery;
@@ -90,6 +91,22 @@ pub enum Error {
     /// recorded contact.
     #[error("management number wrong")]
     ManagementNumberWrong,
+    /// A federated log-in that cannot be completed: the callback's state
+    /// is not this browser's (forged, replayed, expired), the provider
+    /// refused or the holder cancelled, the code or the ID token failed a
+    /// check.
+    #[error("federated log-in refused")]
+    FederatedRefused,
+    /// The identity provider could not be reached.
+    #[error("federated provider unavailable")]
+    FederatedUnavailable,
+    /// The provider's verified claims carry no usable name or ID document.
+    #[error("federated claims unusable")]
+    FederatedClaims,
+    /// The signed-in account registered another identity than the one the
+    /// provider vouches for.
+    #[error("federated identity mismatch")]
+    FederatedMismatch,
     /// Refused input, one entry per field.
     #[error("validation failed")]
     Validation(Vec<FieldError>),

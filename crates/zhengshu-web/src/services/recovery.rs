@@ -7,9 +7,10 @@
 //! client address and globally like every code sent.
 
 use zhengshu_domain::{Holder, NewAuditEvent, Password, Username};
-use zhengshu_storage::{CodePurpose, StorageError};
+use zhengshu_storage::{CodePurpose, StorageError, ThrottleRule};
 
-use super::{Error, FieldError, identity};
+use super::sessions::client_key;
+use super::{Error, FieldError, identity, throttle};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -28,17 +29,34 @@ async fn account(state: &AppState, username: &str) -> Result<Option<Holder>, Err
 
 /// Sends a recovery code to the first recorded contact of the account's
 /// identity, if there is one; answers `Ok` alike when there is not.
+///
+/// Every request takes a slot of the address's and the global limits
+/// first, whatever the username, so a refusal (429) tells nothing about
+/// the account; an account's own limit, reached, only stops sending.
 pub async fn request(
     state: &AppState,
     lang: Lang,
     username: &str,
     client: &str,
 ) -> Result<(), Error> {
+    let l = &state.identity_limits;
+    let rules = [
+        ThrottleRule {
+            key: format!("recovery:{}", client_key(&state.session_key, client)),
+            limit: l.sends_per_client,
+        },
+        ThrottleRule {
+            key: "recovery:all".into(),
+            limit: l.sends_global,
+        },
+    ];
+    // The slot is kept: every request counts.
+    let _slot = throttle::reserve(state, &rules, l.window, state.clock.now()).await?;
     let Some(h) = account(state, username).await? else {
         return Ok(());
     };
     match identity::send_code(state, lang, &h, CodePurpose::Recovery, 0, client).await {
-        Ok(_) | Err(Error::NoContact) => Ok(()),
+        Ok(_) | Err(Error::NoContact | Error::Throttled { .. }) => Ok(()),
         Err(e) => Err(e),
     }
 }
