@@ -16,6 +16,7 @@ pub mod annotations;
 pub mod certificates;
 pub mod document_check;
 pub mod identity;
+pub mod operator;
 pub mod rarechars;
 pub mod recovery;
 pub mod scope;

@@ -20,6 +20,7 @@ mod i18n;
 mod identity;
 mod login;
 mod masking;
+mod operator;
 mod rarechars;
 mod registration;
 mod scope;
