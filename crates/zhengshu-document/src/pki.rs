@@ -91,6 +91,27 @@ impl SealKey {
         self.cert.tbs_certificate.subject.to_string()
     }
 
+    /// When the seal certificate's validity begins.
+    pub fn not_before(&self) -> jiff::Timestamp {
+        time_of(&self.cert.tbs_certificate.validity.not_before)
+    }
+
+    /// When the seal certificate's validity ends.
+    pub fn not_after(&self) -> jiff::Timestamp {
+        time_of(&self.cert.tbs_certificate.validity.not_after)
+    }
+
+    /// The SHA-256 fingerprint of the seal certificate (DER), upper-case
+    /// hexadecimal pairs separated by colons, as certificate viewers show it.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        sha2::Sha256::digest(&self.cert_der)
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    }
+
     /// The seal certificate in PEM.
     pub fn cert_pem(&self) -> String {
         self.cert
@@ -281,6 +302,29 @@ impl Pki {
     pub fn codes(&self) -> impl Iterator<Item = &str> {
         self.seals.keys().map(String::as_str)
     }
+
+    /// Every seal present, by code.
+    pub fn seals(&self) -> impl Iterator<Item = (&str, &SealKey)> {
+        self.seals.iter().map(|(c, k)| (c.as_str(), k))
+    }
+
+    /// The directory the keys are kept in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Whether new seals can be made here (the root's key is here, not an
+    /// imported root's).
+    pub fn can_issue(&self) -> bool {
+        self.ca_key.is_some()
+    }
+}
+
+/// An X.509 time as a timestamp.
+fn time_of(t: &Time) -> jiff::Timestamp {
+    let since = t.to_unix_duration();
+    jiff::Timestamp::from_second(i64::try_from(since.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(jiff::Timestamp::MAX)
 }
 
 fn check_code(code: &str) -> Result<(), DocumentError> {

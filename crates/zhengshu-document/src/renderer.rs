@@ -72,10 +72,19 @@ impl<'a> Issue<'a> {
 
 /// Makes signed e-certificates. It is `Send + Sync`: one renderer (in an
 /// `Arc`) serves every worker thread; rendering takes `&self`.
+///
+/// Its seal keys are those on disk when it was made, plus any seal it
+/// needed later: an issuing body added while the service runs (by the
+/// operator, in another process perhaps) has no seal in memory, so the
+/// first document of that body reloads the key directory — taking a seal
+/// another process made or an operator imported — and makes the seal if
+/// it is still missing and the root's key is here ([`Renderer::ensure_seal`]).
+/// With an imported root and no imported seal the document fails with a
+/// message naming the missing seal.
 #[derive(Debug)]
 pub struct Renderer {
     fonts: Fonts,
-    pki: Pki,
+    pki: std::sync::RwLock<Pki>,
     settings: RenderSettings,
 }
 
@@ -90,14 +99,50 @@ impl Renderer {
     pub fn new(fonts: Fonts, pki: Pki, settings: RenderSettings) -> Self {
         Renderer {
             fonts,
-            pki,
+            pki: std::sync::RwLock::new(pki),
             settings,
         }
     }
 
-    /// The seal keys in use.
-    pub fn pki(&self) -> &Pki {
-        &self.pki
+    /// The seal keys in use (a copy).
+    pub fn pki(&self) -> Pki {
+        self.read_pki().clone()
+    }
+
+    fn read_pki(&self) -> std::sync::RwLockReadGuard<'_, Pki> {
+        // A writer panicking leaves the keys as they were: still usable.
+        self.pki
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Makes sure the seal of issuing body `code` (named `body_name`) is
+    /// in use: reloads the key directory when it is not, and makes the
+    /// seal when it is not there either. Answers whether it made one.
+    /// Fails when the seal is missing and cannot be made here (an
+    /// imported root: the seal must be imported with `zhengshu keys import`).
+    pub fn ensure_seal(&self, code: &str, body_name: &str) -> Result<bool, DocumentError> {
+        if self.read_pki().seal(code).is_ok() {
+            return Ok(false);
+        }
+        let mut pki = self
+            .pki
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pki.seal(code).is_ok() {
+            return Ok(false);
+        }
+        let dir = pki.dir().to_path_buf();
+        let loaded = Pki::load(&dir)?;
+        if loaded.seal(code).is_ok() {
+            *pki = loaded;
+            return Ok(false);
+        }
+        if !loaded.can_issue() {
+            return Err(DocumentError::NoSealKey(code.to_owned()));
+        }
+        *pki = Pki::init(&dir, &[(code, body_name)])?;
+        Ok(true)
     }
 
     /// The settings in use.
@@ -114,10 +159,11 @@ impl Renderer {
         signing_time: Timestamp,
     ) -> Result<Vec<u8>, DocumentError> {
         let input = self.input(certificate, issue)?;
+        self.ensure_seal(&input.body_code, &input.issuing_body_name)?;
         render_with(
             &input,
             &self.fonts,
-            &self.pki,
+            &self.read_pki(),
             signing_time,
             &RenderOptions::default(),
         )

@@ -22,6 +22,7 @@ mod hot;
 mod identity;
 mod import;
 mod readers;
+mod reference;
 pub mod rows;
 mod staff;
 mod store;

@@ -15,8 +15,9 @@ use zhengshu_domain::{
 use zhengshu_storage::{
     AuditFilter, CodeCheck, CodePurpose, Conflict, Enrolment, Generated, HolderSearch, ImportTx,
     IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewHolder, NewSession, NewStaff,
-    NewStaffSession, NewVerification, Proven, Reservation, Result, Retry, SessionRecord,
-    StaffSessionRecord, Storage, StorageError, ThrottleRule, VerifiableAnnotation, VerificationLog,
+    NewStaffSession, NewVerification, Proven, ReferenceChange, Reservation, Result, Retry,
+    SessionRecord, StaffSessionRecord, Storage, StorageError, ThrottleRule, VerifiableAnnotation,
+    VerificationLog,
 };
 
 use crate::rows::{
@@ -154,6 +155,15 @@ where
         .into_iter()
         .map(QualificationType::try_from)
         .collect()
+    }
+
+    async fn change_reference(
+        &self,
+        change: &ReferenceChange,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.apply_reference(change, event, at).await
     }
 
     async fn begin_import(&self, actor: &Actor) -> Result<Box<dyn ImportTx>> {
@@ -407,6 +417,18 @@ where
             .map_err(map_err::<D>)?
             .map(TermsVersion::try_from)
             .transpose()
+    }
+
+    async fn terms_versions(&self) -> Result<Vec<TermsVersion>> {
+        sqlx::query_as::<_, TermsRow>(
+            "SELECT version, text, published_at_ms FROM terms_versions ORDER BY version DESC",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err::<D>)?
+        .into_iter()
+        .map(TermsVersion::try_from)
+        .collect()
     }
 
     async fn accept_terms(&self, holder: i64, version: i32, at: Timestamp) -> Result<()> {

@@ -8,6 +8,7 @@
 mod annotations;
 mod documents;
 mod identity;
+mod reference;
 mod scope;
 mod staff;
 mod throttle;
@@ -16,6 +17,7 @@ mod verifications;
 pub use annotations::*;
 pub use documents::*;
 pub use identity::*;
+pub use reference::*;
 pub use scope::*;
 pub use staff::*;
 pub use throttle::*;
@@ -48,6 +50,7 @@ macro_rules! story_tests {
     ($fresh:expr) => {
         $crate::story_tests!(@each $fresh;
             reference_data_round_trips,
+            reference_changes_land_with_their_event_or_not_at_all,
             import_reads_back_by_holder_number_and_id,
             import_skips_existing_and_updates_with_audit,
             rolled_back_import_leaves_nothing,

@@ -17,6 +17,11 @@ pub enum Conflict {
     /// Another account holds this identity with an equal or stronger
     /// proof.
     IdentityHeld,
+    /// A row with this key exists already.
+    Exists,
+    /// The row is no longer as the caller saw it: someone changed it
+    /// meanwhile.
+    Changed,
     Other(String),
 }
 

@@ -15,6 +15,7 @@ pub mod codes;
 pub mod documents;
 mod error;
 pub mod identity;
+pub mod reference;
 pub mod staff;
 mod vault;
 pub mod verifications;
@@ -33,6 +34,7 @@ pub use codes::{CodeCheck, CodePurpose, NewCode};
 pub use documents::IssuedDocument;
 pub use error::{Conflict, StorageError};
 pub use identity::Proven;
+pub use reference::ReferenceChange;
 pub use staff::{
     AuditFilter, AuditHeadSink, Enrolment, HolderSearch, LinkedHolder, NewStaff, NewStaffSession,
     StaffSessionRecord,
@@ -198,6 +200,14 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn issuing_bodies(&self) -> Result<Vec<IssuingBody>>;
     async fn put_qualification_type(&self, q: &QualificationType) -> Result<()>;
     async fn qualification_types(&self) -> Result<Vec<QualificationType>>;
+    /// Applies an operator's change to the reference data and records
+    /// `event`, atomically (see [`ReferenceChange`] for its conflicts).
+    async fn change_reference(
+        &self,
+        change: &ReferenceChange,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()>;
 
     /// Starts an import (discarding those whose process died); `actor` is
     /// recorded on its audit events.
@@ -275,6 +285,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Publishes the next terms version.
     async fn publish_terms(&self, text: &str, at: Timestamp) -> Result<TermsVersion>;
     async fn current_terms(&self) -> Result<Option<TermsVersion>>;
+    /// Every terms version, newest first.
+    async fn terms_versions(&self) -> Result<Vec<TermsVersion>>;
     async fn accept_terms(&self, holder: i64, version: i32, at: Timestamp) -> Result<()>;
 
     /// Stores a new session; `Conflict` if the token hash exists (a

@@ -311,6 +311,19 @@ mod tests {
                 "role_not_allowed",
                 "search_invalid",
                 "unlink_reason",
+                "ref_name_empty",
+                "ref_name_too_long",
+                "ref_name_control",
+                "code_invalid",
+                "code_reserved",
+                "code_taken",
+                "changed_meanwhile",
+                "type_has_certificates",
+                "year_invalid",
+                "years_range",
+                "years_order",
+                "terms_empty",
+                "terms_too_long",
             ];
             for code in fields
                 .iter()
@@ -350,6 +363,12 @@ mod tests {
             include_str!("../templates/console_login.html"),
             include_str!("../templates/console_enrol.html"),
             include_str!("../templates/console_enrolled.html"),
+            include_str!("../templates/console_outcome.html"),
+            include_str!("../templates/console_pager.html"),
+            include_str!("../templates/console_bodies.html"),
+            include_str!("../templates/console_types.html"),
+            include_str!("../templates/console_terms.html"),
+            include_str!("../templates/console_seals.html"),
         ];
         let mut named = 0;
         for t in templates {
@@ -362,6 +381,18 @@ mod tests {
             }
         }
         assert!(named > 100, "{named} messages named");
+        // The operator's pages name their column headings and notices
+        // in the code.
+        let code = include_str!("pages/console/operator.rs");
+        let mut ids = 0;
+        for part in code.split("\"console-").skip(1) {
+            let id = format!("console-{}", part.split('"').next().unwrap_or(""));
+            ids += 1;
+            for lang in Lang::ALL {
+                assert!(lang.has(&id), "{} lacks {id}", lang.tag());
+            }
+        }
+        assert!(ids > 20, "{ids} messages named in the operator's pages");
     }
 
     #[test]

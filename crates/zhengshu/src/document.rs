@@ -68,18 +68,32 @@ pub fn fonts(config: &Config) -> Result<Fonts, Failure> {
 
 /// Loads the seal keys, making those that are missing (the root, the
 /// ministry's seal, a seal for each issuing body); logs one line when it
-/// made any.
+/// made any. With an imported root no seal can be made here: a body
+/// without one (added on the operator's console) is named in a warning
+/// and its documents fail until its seal is imported — the service still
+/// starts.
 pub async fn keys(config: &Config, storage: &dyn Storage) -> Result<Pki, Failure> {
     let dir = config.keys_dir();
     let bodies = storage.issuing_bodies().await?;
-    let pairs: Vec<(&str, &str)> = bodies
+    let loaded = Pki::load(&dir).ok();
+    let before: Vec<String> = loaded
+        .as_ref()
+        .map(|p| p.codes().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let can_make = loaded.as_ref().is_none_or(Pki::can_issue);
+    let (pairs, unsealed): (Vec<_>, Vec<_>) = bodies
         .iter()
         .map(|b| (b.code.as_str(), b.name.as_str()))
-        .collect();
-    let before: Vec<String> = match Pki::load(&dir) {
-        Ok(p) => p.codes().map(str::to_owned).collect(),
-        Err(_) => Vec::new(),
-    };
+        .partition(|(code, _)| can_make || before.iter().any(|b| b == code));
+    if !unsealed.is_empty() {
+        let codes: Vec<&str> = unsealed.iter().map(|(c, _)| *c).collect();
+        tracing::warn!(
+            dir = %dir.display(),
+            bodies = %codes.join(","),
+            "issuing bodies without a seal (the root is imported, so none can be made here): \
+             their certificates get no document until `zhengshu keys import --seal CODE` installs one"
+        );
+    }
     let pki = Pki::init(&dir, &pairs)
         .map_err(|e| anyhow::anyhow!("seal keys in {}: {e}", dir.display()))?;
     let made: Vec<&str> = pki

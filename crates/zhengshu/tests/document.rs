@@ -306,3 +306,41 @@ fn keys_import_takes_a_seal_issued_elsewhere() {
         before
     );
 }
+
+/// With an imported root (no `ca.key`), a body added later (on the
+/// operator's console) has no seal and none can be made: the commands that
+/// load the keys still run, warning which body has none, and the other
+/// bodies' documents are still made.
+#[tokio::test]
+async fn an_imported_root_and_a_body_without_a_seal_still_start() {
+    use zhengshu_storage::Storage;
+    let dir = demo_dir();
+    assert!(zhengshu(dir.path(), &["keys", "init"]).status.success());
+    std::fs::remove_file(dir.path().join("keys/ca.key")).unwrap();
+    let db = format!("sqlite://{}", dir.path().join("zhengshu.db").display());
+    let store = zhengshu_storage_sqlite::SqliteStore::connect(
+        &db,
+        zhengshu_storage::IdVault::new(&zhengshu_storage::VaultKeys {
+            encryption: [1; 32],
+            index: [2; 32],
+        }),
+    )
+    .await
+    .unwrap();
+    store
+        .put_issuing_body(&zhengshu_domain::IssuingBody {
+            code: zhengshu_domain::BodyCode::parse("new_body").unwrap(),
+            name: "新设机构".into(),
+            exempt_before_cutover: false,
+        })
+        .await
+        .unwrap();
+    drop(store);
+    let o = zhengshu(dir.path(), &["keys", "init"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("new_body"), "{}", text(&o));
+    assert!(!dir.path().join("keys/seals/new_body.pem").exists());
+    let pdf = dir.path().join("pharmacist.pdf");
+    let o = render(dir.path(), "ZY20230315001", &pdf);
+    assert!(o.status.success(), "{}", text(&o));
+}

@@ -358,7 +358,9 @@ async fn holder_and_system_events(app: &App, holder: i64) {
 
 #[tokio::test]
 async fn access_matrix_keeps_every_body_to_itself() {
-    let app = app().await;
+    use zhengshu_storage::Storage;
+    // With seal keys, so that the operator's seal page lists seals.
+    let app = crate::helpers::documents_app().await;
     marked_event(&app, A, "MARK-A").await;
     marked_event(&app, B, "MARK-B").await;
     let holder_id = zhang(&app).await;
@@ -370,52 +372,22 @@ async fn access_matrix_keeps_every_body_to_itself() {
     let (admin_a, _) = staff(&app, "admin_a", Some(A), Role::Admin).await;
     let (officer_a, _) = staff(&app, "officer_a", Some(A), Role::Officer).await;
     let (auditor_a, _) = staff(&app, "auditor_a", Some(A), Role::Auditor).await;
+    let (admin_b, _) = staff(&app, "admin_b", Some(B), Role::Admin).await;
+    let (officer_b, _) = staff(&app, "officer_b", Some(B), Role::Officer).await;
     let (auditor_b, _) = staff(&app, "auditor_b", Some(B), Role::Auditor).await;
     let (operator, _) = staff(&app, "operator1", None, Role::Operator).await;
+    let staff_of = |body: &str| -> [&'static str; 3] {
+        if body == A {
+            ["admin_a", "officer_a", "auditor_a"]
+        } else {
+            ["admin_b", "officer_b", "auditor_b"]
+        }
+    };
 
-    // Who sees what: (visitor, its body, [(path, status)]).
+    // Who sees what: (visitor, its body, the status of each path).
     let login = StatusCode::SEE_OTHER;
     let ok = StatusCode::OK;
     let absent = StatusCode::NOT_FOUND;
-    let visitors: Vec<(&str, Browser, Option<&str>, [StatusCode; 6])> = vec![
-        (
-            "nobody",
-            Browser::new(),
-            None,
-            [login, login, login, login, login, login],
-        ),
-        (
-            "holder",
-            holder,
-            None,
-            [login, login, login, login, login, login],
-        ),
-        (
-            "admin_a",
-            admin_a,
-            Some(A),
-            [ok, ok, ok, ok, absent, absent],
-        ),
-        (
-            "officer_a",
-            officer_a,
-            Some(A),
-            [ok, absent, absent, absent, ok, ok],
-        ),
-        (
-            "auditor_a",
-            auditor_a,
-            Some(A),
-            [ok, absent, ok, ok, absent, absent],
-        ),
-        (
-            "auditor_b",
-            auditor_b,
-            Some(B),
-            [ok, absent, ok, ok, absent, absent],
-        ),
-        ("operator", operator, None, [ok, ok, ok, ok, absent, absent]),
-    ];
     let paths = [
         "/console",
         "/console/staff",
@@ -423,15 +395,106 @@ async fn access_matrix_keeps_every_body_to_itself() {
         "/console/audit.csv",
         "/console/holders",
         "/console/holders?by=id&q=11010519491231002X",
+        "/console/bodies",
+        "/console/bodies?sort=name&dir=desc&page=2",
+        "/console/types",
+        "/console/scope?sort=in_scope",
+        "/console/terms",
+        "/console/seals",
     ];
+    // The operator's pages: only the operator opens them.
+    let op = |v: StatusCode| [v; 6];
+    let row = |old: [StatusCode; 6], new: [StatusCode; 6]| -> [StatusCode; 12] {
+        let mut all = [ok; 12];
+        all[..6].copy_from_slice(&old);
+        all[6..].copy_from_slice(&new);
+        all
+    };
+    let visitors: Vec<(&str, Browser, Option<&str>, [StatusCode; 12])> = vec![
+        ("nobody", Browser::new(), None, [login; 12]),
+        ("holder", holder, None, [login; 12]),
+        (
+            "admin_a",
+            admin_a,
+            Some(A),
+            row([ok, ok, ok, ok, absent, absent], op(absent)),
+        ),
+        (
+            "officer_a",
+            officer_a,
+            Some(A),
+            row([ok, absent, absent, absent, ok, ok], op(absent)),
+        ),
+        (
+            "auditor_a",
+            auditor_a,
+            Some(A),
+            row([ok, absent, ok, ok, absent, absent], op(absent)),
+        ),
+        (
+            "auditor_b",
+            auditor_b,
+            Some(B),
+            row([ok, absent, ok, ok, absent, absent], op(absent)),
+        ),
+        (
+            "admin_b",
+            admin_b,
+            Some(B),
+            row([ok, ok, ok, ok, absent, absent], op(absent)),
+        ),
+        (
+            "officer_b",
+            officer_b,
+            Some(B),
+            row([ok, absent, absent, absent, ok, ok], op(absent)),
+        ),
+        (
+            "operator",
+            operator,
+            None,
+            row([ok, ok, ok, ok, absent, absent], op(ok)),
+        ),
+    ];
+    let reference = |app: &App| {
+        let store = app.store.clone();
+        async move {
+            (
+                store.issuing_bodies().await.unwrap(),
+                store.qualification_types().await.unwrap(),
+                store.terms_versions().await.unwrap(),
+            )
+        }
+    };
+    let reference_before = reference(&app).await;
     for (who, mut b, body, expected) in visitors {
+        // Every visitor reaches the log-in; no one a made-up enrolment.
+        let a = b.get(&app, "/console/login").await;
+        assert_eq!(a.status, ok, "{who} /console/login");
+        assert!(!a.body.contains(A) && !a.body.contains(B), "{who} login");
+        let a = b.get(&app, "/console/enrol/not-a-token").await;
+        assert_eq!(a.status, absent, "{who} enrol");
         for (path, want) in paths.iter().zip(expected) {
             let a = b.get(&app, path).await;
             assert_eq!(a.status, want, "{who} {path}: {}", a.body);
-            if a.status != ok {
+            if body.is_none() && who != "operator" {
+                // No session, or a holder's: a redirect and nothing else.
+                assert_eq!(a.location(), "/console/login", "{who} {path}");
+                assert!(!a.body.contains(A) && !a.body.contains(B), "{who} {path}");
                 continue;
             }
-            // Another body's data never shows: not its events, not its staff.
+            if who == "operator" && path.contains("/console/seals") {
+                for code in ["ministry", A, B] {
+                    assert!(a.body.contains(&format!("id=\"seal-{code}\"")), "{code}");
+                }
+                assert!(a.body.contains("class=\"fingerprint\""));
+            }
+            if who == "operator" && (path.contains("bodies") || path.contains("types")) {
+                // The operator's pages list every body.
+                assert!(a.body.contains(A) && a.body.contains(B), "{path}");
+            }
+            // Another body's data never shows, in a page or a refusal:
+            // not its events, not its staff, not its code.
             if let Some(mine) = body {
                 let (other, other_marks, my_marks) = if mine == A {
                     (B, &MARKS_B[..], &MARKS_A[..])
@@ -445,12 +508,13 @@ async fn access_matrix_keeps_every_body_to_itself() {
                     );
                 }
                 assert!(!a.body.contains(other), "{who} {path} names {other}");
-                assert!(
-                    !a.body
-                        .contains(if mine == A { "auditor_b" } else { "admin_a" }),
-                    "{who} {path} shows another body's staff"
-                );
-                if path.starts_with("/console/audit") {
+                for name in staff_of(other) {
+                    assert!(
+                        !a.body.contains(name),
+                        "{who} {path} shows another body's {name}"
+                    );
+                }
+                if a.status == ok && path.starts_with("/console/audit") {
                     for my_mark in my_marks {
                         assert!(
                             a.body.contains(my_mark),
@@ -459,12 +523,26 @@ async fn access_matrix_keeps_every_body_to_itself() {
                     }
                 }
             }
+            if a.status != ok {
+                continue;
+            }
             if path.contains("q=") {
                 // The demo holder holds certificates of both bodies: an
                 // officer sees their body's only, and never the ID number.
+                let (mine, theirs) = if body == Some(A) {
+                    (
+                        zhengshu_demo::PHARMACIST_NUMBER,
+                        zhengshu_demo::ECONOMIST_NUMBER,
+                    )
+                } else {
+                    (
+                        zhengshu_demo::ECONOMIST_NUMBER,
+                        zhengshu_demo::PHARMACIST_NUMBER,
+                    )
+                };
                 assert!(a.body.contains(zhengshu_demo::DEMO.username), "{who}");
-                assert!(a.body.contains(zhengshu_demo::PHARMACIST_NUMBER));
-                assert!(!a.body.contains(zhengshu_demo::ECONOMIST_NUMBER));
+                assert!(a.body.contains(mine), "{who}");
+                assert!(!a.body.contains(theirs), "{who}");
                 assert!(!a.body.contains("name=\"holder\" value=\"0\""));
                 assert!(!a.body.contains("19491231002X</td>"));
             }
@@ -477,9 +555,70 @@ async fn access_matrix_keeps_every_body_to_itself() {
                 assert!(!a.body.contains(",\"=cmd"));
             }
         }
-        // Adding staff: admins to their body, the operator admins only.
-        let csrf = b.get(&app, "/console").await;
-        if csrf.status != ok {
+        // Every form: (path, fields). The operator's are refused input
+        // (so nothing changes); the unlink's reason is too short.
+        let forms: [(&str, Vec<(&str, &str)>); 8] = [
+            ("/console/bodies", vec![("code", "Bad Code"), ("name", "x")]),
+            (
+                "/console/bodies/rename",
+                vec![("code", B), ("before_name", "stale"), ("name", "x")],
+            ),
+            (
+                "/console/types",
+                vec![("code", "x_type"), ("name", "x"), ("body", "nobody")],
+            ),
+            (
+                "/console/types/edit",
+                vec![
+                    ("code", "economist"),
+                    ("before_name", "stale"),
+                    ("before_body", B),
+                    ("name", "x"),
+                    ("body", B),
+                ],
+            ),
+            (
+                "/console/scope",
+                vec![
+                    ("code", "economist"),
+                    ("before_in_scope", "false"),
+                    ("before_years_from", "1"),
+                    ("years_from", "2016"),
+                ],
+            ),
+            ("/console/terms", vec![("current", "1"), ("text", " ")]),
+            (
+                "/console/holders/unlink",
+                vec![("holder", "1"), ("reason", "x")],
+            ),
+            (
+                "/console/staff/reset",
+                vec![("username", staff_of(if body == Some(A) { B } else { A })[2])],
+            ),
+        ];
+        let token = b.get(&app, "/console/login").await.csrf();
+        for (path, fields) in &forms {
+            let mut all = vec![("csrf", token.as_str())];
+            all.extend_from_slice(fields);
+            let a = b.post_raw(&app, path, &all).await;
+            let want = match (who, *path) {
+                ("nobody" | "holder", _) => login,
+                ("operator", p) if p.starts_with("/console/holders") => absent,
+                ("operator", "/console/staff/reset") => absent,
+                ("operator", _) => StatusCode::UNPROCESSABLE_ENTITY,
+                ("officer_a" | "officer_b", "/console/holders/unlink") => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                _ => absent,
+            };
+            assert_eq!(a.status, want, "{who} POST {path}: {}", a.body);
+            assert!(!a.body.contains("/console/enrol/"), "{who} {path}");
+            if let Some(mine) = body {
+                let other = if mine == A { B } else { A };
+                assert!(!a.body.contains(other), "{who} POST {path} names {other}");
+            }
+        }
+        if expected[0] != ok {
             let a = b
                 .post_raw(
                     &app,
@@ -488,25 +627,9 @@ async fn access_matrix_keeps_every_body_to_itself() {
                 )
                 .await;
             assert_ne!(a.status, ok, "{who} added staff");
-            let r = b
-                .post_raw(&app, "/console/staff/reset", &[("username", "auditor_b")])
-                .await;
-            assert_ne!(r.status, ok, "{who} reset staff");
             continue;
         }
-        let token = csrf.csrf();
-        // No one resets another body's account, nor the operator an auditor.
-        if who != "auditor_b" {
-            let r = b
-                .post_raw(
-                    &app,
-                    "/console/staff/reset",
-                    &[("csrf", &token), ("username", "auditor_b")],
-                )
-                .await;
-            assert_eq!(r.status, absent, "{who} resets auditor_b: {}", r.body);
-            assert!(!r.body.contains("/console/enrol/"));
-        }
+        // Adding staff: admins to their body, the operator admins only.
         let a = b
             .post_raw(
                 &app,
@@ -515,25 +638,34 @@ async fn access_matrix_keeps_every_body_to_itself() {
                     ("csrf", &token),
                     ("username", &format!("{who}_new")),
                     ("role", "officer"),
-                    ("body", B),
+                    ("body", if body == Some(A) { B } else { A }),
                 ],
             )
             .await;
         let want = match who {
-            "admin_a" => ok,
+            "admin_a" | "admin_b" => ok,
             "operator" => StatusCode::UNPROCESSABLE_ENTITY,
             _ => absent,
         };
         assert_eq!(a.status, want, "{who} adds an officer: {}", a.body);
     }
-    // The admin's officer landed in the admin's body, whatever the form said.
-    use zhengshu_storage::Storage;
-    let added = app
-        .store
-        .staff_by_username(&zhengshu_domain::Username::parse("admin_a_new").unwrap())
-        .await
-        .unwrap();
-    assert_eq!(added.body.unwrap().as_str(), A);
+    // No refused form changed the reference data.
+    assert_eq!(reference(&app).await, reference_before);
+    // The admins' officers landed in the admins' bodies, whatever the form said.
+    for (name, body) in [("admin_a_new", A), ("admin_b_new", B)] {
+        let added = app
+            .store
+            .staff_by_username(&zhengshu_domain::Username::parse(name).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(added.body.unwrap().as_str(), body);
+    }
+    crate::console::chain_ok(&app).await;
+}
+
+/// The audit chain verifies from its first event to its head.
+pub async fn chain_ok(app: &App) {
+    zhengshu_storage_story::verify_whole_chain(&*app.store).await;
 }
 
 /// Posts the reset form for `username` with the browser's CSRF token.

@@ -22,6 +22,7 @@ mod i18n;
 mod identity;
 mod login;
 mod masking;
+mod operator;
 mod platform;
 mod rarechars;
 mod recovery_pages;

@@ -1,8 +1,10 @@
 //! The console of issuing-body staff and platform operators under
 //! `/console`: log-in with password and TOTP, enrolment from the one-time
 //! link, the dashboard, staff management (with resetting a member's
-//! password and second factor), officers' holder support and the audit
-//! log. Its session
+//! password and second factor), officers' holder support, the audit
+//! log, and the platform operator's pages (issuing bodies, the
+//! qualification-type catalogue, the verification scope, service-terms
+//! versions, seal keys). Its session
 //! lives in its own `console_session` cookie, which holder pages never
 //! read (and the console never reads the holder's `session`); forms carry
 //! the pages' CSRF token. Every view is scoped by the domain's rules
@@ -12,6 +14,7 @@
 mod audit;
 mod enrol;
 mod holders;
+mod operator;
 mod views;
 
 use askama::Template;
@@ -53,6 +56,25 @@ pub fn router() -> Router<AppState> {
         .route("/console/holders/unlink", post(holders::unlink))
         .route("/console/audit", get(audit::list))
         .route("/console/audit.csv", get(audit::csv))
+        .route(
+            "/console/bodies",
+            get(operator::bodies).post(operator::add_body),
+        )
+        .route("/console/bodies/rename", post(operator::rename_body))
+        .route(
+            "/console/types",
+            get(operator::types).post(operator::add_type),
+        )
+        .route("/console/types/edit", post(operator::edit_type))
+        .route(
+            "/console/scope",
+            get(operator::scope).post(operator::set_scope),
+        )
+        .route(
+            "/console/terms",
+            get(operator::terms).post(operator::publish_terms),
+        )
+        .route("/console/seals", get(operator::seals))
 }
 
 /// A signed-in staff member or operator; others are led to the console's
@@ -79,6 +101,8 @@ pub struct Frame {
     pub who: Option<String>,
     pub role: String,
     pub body: String,
+    /// Whether the platform operator's pages are linked.
+    pub operator: bool,
 }
 
 impl Frame {
@@ -90,6 +114,7 @@ impl Frame {
             body: staff
                 .and_then(|s| s.body.as_ref())
                 .map_or_else(String::new, ToString::to_string),
+            operator: staff.is_some_and(services::operator::allowed),
         }
     }
 }
