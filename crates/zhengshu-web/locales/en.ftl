@@ -23,7 +23,7 @@ error-username_taken = This username is taken; please choose another one.
 error-identity_not_proven = Please prove your identity first: certificates are shown only after that.
 error-identity_held = Another account has proven this identity equally or more strongly. If in doubt, contact the issuing body.
 error-validation_failed = Some details need correcting; see the messages for each field.
-error-too_many_attempts = Too many log-in attempts. Please try again in { $minutes ->
+error-too_many_attempts = Too many attempts. Please try again in { $minutes ->
     [one] 1 minute
    *[other] { $minutes } minutes
 }.

@@ -31,6 +31,12 @@ fn refusals() -> Vec<(Value, &'static str, &'static str)> {
         (with("name", "  "), "name", "name_empty"),
         (with("name", &"张".repeat(51)), "name", "name_too_long"),
         (with("name", "张<三>"), "name", "name_bad_char"),
+        (with("name", "..."), "name", "name_no_letter"),
+        (
+            with("name", &format!("a{}", "\u{0301}".repeat(40))),
+            "name",
+            "name_too_many_marks",
+        ),
         (
             with("id_type", "library_card"),
             "id_type",
@@ -366,4 +372,63 @@ async fn a_page_registration_with_a_rare_character_leads_to_the_log_in() {
         !events[0].after.as_deref().unwrap().contains("12345678"),
         "masked"
     );
+}
+
+#[tokio::test]
+async fn registrations_from_one_address_are_throttled_with_a_page_saying_how_long_to_wait() {
+    let app = app_with(|s| s.identity_limits.registrations_per_client = 3).await;
+    for i in 0..3 {
+        let a = api(
+            &app,
+            Method::POST,
+            "/api/v1/holders",
+            None,
+            Some(with("username", &format!("sweep{i}"))),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    }
+    // The fourth from the address: 429 with Retry-After, whatever the ID
+    // number, and nothing made.
+    let a = api(
+        &app,
+        Method::POST,
+        "/api/v1/holders",
+        None,
+        Some(with("username", "sweep3")),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{}", a.body);
+    assert_eq!(a.code(), "too_many_attempts");
+    assert!(
+        a.header("retry-after")
+            .is_some_and(|s| s.parse::<u64>().is_ok_and(|n| n > 0))
+    );
+    assert!(
+        app.store
+            .holder_by_username(&Username::parse("sweep3").unwrap())
+            .await
+            .is_err()
+    );
+    // The page says so in words, with the same status and header.
+    let mut b = Browser::new();
+    let page = b
+        .submit(
+            &app,
+            "/register",
+            "/register",
+            &[
+                ("name", "李四"),
+                ("id_type", "resident_id"),
+                ("id_number", "110101199003070011"),
+                ("username", "sweep4"),
+                ("password", "Zq8-lamp-river"),
+                ("password_confirmation", "Zq8-lamp-river"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
+    assert!(page.header("retry-after").is_some());
+    assert!(page.body.contains("尝试次数过多"), "{}", page.body);
+    assert!(!page.body.contains("登录尝试"), "not the log-in's wording");
 }

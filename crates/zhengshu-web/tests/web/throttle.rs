@@ -38,7 +38,7 @@ async fn an_account_is_throttled_after_five_failures_and_recovers_after_the_wind
     assert_eq!(a.header("retry-after"), Some("600"));
     assert_eq!(
         a.json()["error"]["message"],
-        "Too many log-in attempts. Please try again in 10 minutes."
+        "Too many attempts. Please try again in 10 minutes."
     );
     // The page says it too, in Chinese by default.
     let mut b = Browser::new();
