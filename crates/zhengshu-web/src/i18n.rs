@@ -383,7 +383,14 @@ mod tests {
         assert!(named > 100, "{named} messages named");
         // The operator's pages name their column headings and notices
         // in the code.
-        let code = include_str!("pages/console/operator.rs");
+        let code = [
+            include_str!("pages/console/operator/mod.rs"),
+            include_str!("pages/console/operator/bodies.rs"),
+            include_str!("pages/console/operator/types.rs"),
+            include_str!("pages/console/operator/terms.rs"),
+            include_str!("pages/console/operator/seals.rs"),
+        ]
+        .concat();
         let mut ids = 0;
         for part in code.split("\"console-").skip(1) {
             let id = format!("console-{}", part.split('"').next().unwrap_or(""));
