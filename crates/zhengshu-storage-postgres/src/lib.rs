@@ -22,7 +22,19 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgQueryResul
 // the catalogue, never from input; `AssertSqlSafe` records that.
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 use zhengshu_storage::{Conflict, Result, StorageError};
-use zhengshu_storage_sql::{Dialect, SqlStore, map_err};
+use zhengshu_storage_sql::{Announcement, Dialect, Heard, SqlStore, map_err};
+
+/// A connection listening on `channel`.
+async fn subscribe(pool: &PgPool, channel: &str) -> Result<sqlx::postgres::PgListener> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool)
+        .await
+        .map_err(map_err::<PgDialect>)?;
+    listener
+        .listen(channel)
+        .await
+        .map_err(map_err::<PgDialect>)?;
+    Ok(listener)
+}
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -61,6 +73,9 @@ impl Dialect for PgDialect {
     const READERS: usize = 8;
     /// Delivered to every listening process when the application commits.
     const ANNOUNCE_JOB: Option<&'static str> = Some("SELECT pg_notify('zhengshu_jobs', '')");
+    /// Other processes' writes are announced by the triggers of migration
+    /// 0015; the time to live only bounds a fault nothing reported.
+    const CACHE_TTL: Duration = Duration::from_secs(30);
 
     /// Connects to a `postgres://` URL.
     async fn connect(url: &str) -> Result<PgPool> {
@@ -89,23 +104,34 @@ impl Dialect for PgDialect {
     /// as long as the process runs. sqlx reconnects a lost listener; the
     /// workers are woken after a reconnection too, since announcements
     /// may have been missed meanwhile.
-    async fn listen_for_jobs(pool: &PgPool, wake: zhengshu_storage::JobWake) -> Result<bool> {
-        let mut listener = sqlx::postgres::PgListener::connect_with(pool)
-            .await
-            .map_err(map_err::<Self>)?;
-        listener
-            .listen("zhengshu_jobs")
-            .await
-            .map_err(map_err::<Self>)?;
+    async fn listen(pool: &PgPool, channel: &'static str, heard: Heard) -> Result<bool> {
+        let mut listener = subscribe(pool, channel).await?;
+        heard(Announcement::Listening);
+        let pool = pool.clone();
         tokio::spawn(async move {
             loop {
                 match listener.try_recv().await {
-                    Ok(Some(_)) => wake(),
-                    // The connection was lost and is being re-established.
-                    Ok(None) => wake(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "job announcements: listener failed; retrying");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    Ok(Some(n)) => heard(Announcement::Heard(n.payload())),
+                    // The connection was lost (`None`) or failed: listen
+                    // again on a fresh one, saying so before and after.
+                    lost => {
+                        if let Err(e) = lost {
+                            tracing::warn!(channel, error = %e, "announcements: listener failed");
+                        }
+                        heard(Announcement::Lost);
+                        listener = loop {
+                            if pool.is_closed() {
+                                return;
+                            }
+                            match subscribe(&pool, channel).await {
+                                Ok(l) => break l,
+                                Err(e) => {
+                                    tracing::warn!(channel, error = %e, "announcements: retrying");
+                                    tokio::time::sleep(Duration::from_secs(1)).await;
+                                }
+                            }
+                        };
+                        heard(Announcement::Listening);
                     }
                 }
             }

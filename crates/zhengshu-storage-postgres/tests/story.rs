@@ -3,10 +3,26 @@
 //! the variable every test fails saying what to set: PostgreSQL is never
 //! skipped silently.
 
+use zhengshu_storage::Storage;
+use zhengshu_storage_postgres::PgStore;
 use zhengshu_storage_postgres::testing::FreshPg;
 
+/// Every story runs with the hot reads cached, as a server runs: the
+/// store's own writes must show at its next read.
 async fn fresh() -> FreshPg {
-    FreshPg::new(zhengshu_storage_story::test_vault()).await
+    let db = FreshPg::new(zhengshu_storage_story::test_vault()).await;
+    assert!(db.store.cache_hot_reads().await.expect("cache hot reads"));
+    db
+}
+
+/// Two processes on one database: one caches, the other writes.
+#[tokio::test]
+async fn a_cached_store_sees_another_processs_writes() {
+    let db = fresh().await;
+    let other = PgStore::connect(&db.url, zhengshu_storage_story::test_vault())
+        .await
+        .expect("a second connection");
+    zhengshu_storage_story::a_cached_store_sees_another_processs_writes(&*db, &other).await;
 }
 
 zhengshu_storage_story::story_tests!(fresh());

@@ -71,6 +71,8 @@ pub struct SqlImport<D: Dialect> {
     vault: IdVault,
     actor: Actor,
     sink: Option<Arc<dyn AuditHeadSink>>,
+    /// The store's cache, told when the batch is published.
+    cache: Arc<crate::cache::Cache>,
     /// Events recorded by [`ImportTx::audit`], appended on publication.
     events: Vec<NewAuditEvent>,
     /// The time of the rows written, for the staged updates.
@@ -102,6 +104,7 @@ where
         vault: IdVault,
         actor: Actor,
         sink: Option<Arc<dyn AuditHeadSink>>,
+        cache: Arc<crate::cache::Cache>,
     ) -> Result<Self> {
         let mut conn = pool.acquire().await.map_err(map_err::<D>)?;
         discard_abandoned::<D>(&mut *conn).await?;
@@ -129,6 +132,7 @@ where
             vault,
             actor,
             sink,
+            cache,
             events: Vec::new(),
             at,
             changed: false,
@@ -338,6 +342,7 @@ where
             .await
             .map_err(map_err::<D>)?;
         tx.commit().await.map_err(map_err::<D>)?;
+        this.cache.forget(&crate::cache::Change::Certificates);
         if let (Some(sink), Some(a)) = (&this.sink, &appended) {
             sink.appended(&a.head);
         }

@@ -16,6 +16,7 @@
 
 mod annotations;
 mod audit;
+mod cache;
 mod codes;
 mod documents;
 mod hot;
@@ -81,6 +82,9 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     /// Run in an application's transaction to announce its job to the
     /// workers of every process at commit, where the engine can.
     const ANNOUNCE_JOB: Option<&'static str>;
+    /// How long a cached hot read is served ([`cache`]): short where other
+    /// processes' writes are not announced, a safety net where they are.
+    const CACHE_TTL: std::time::Duration;
 
     /// A pool connected to `url`.
     async fn connect(url: &str) -> Result<Pool<Self::Db>>;
@@ -91,12 +95,11 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     async fn begin_write(pool: &Pool<Self::Db>) -> Result<Transaction<'static, Self::Db>>;
     /// A deterministic text dump of every table.
     async fn dump(pool: &Pool<Self::Db>) -> Result<String>;
-    /// Calls `wake` on each job announced by [`Dialect::ANNOUNCE_JOB`];
-    /// `false` when the engine does not announce.
-    async fn listen_for_jobs(
-        pool: &Pool<Self::Db>,
-        wake: zhengshu_storage::JobWake,
-    ) -> Result<bool>;
+    /// Calls `heard` from a task of its own with what is announced on
+    /// `channel` (jobs: [`Dialect::ANNOUNCE_JOB`]; changes: the triggers
+    /// of migration 0015), once listening starts and after every loss of
+    /// the connection; `false` when the engine does not announce.
+    async fn listen(pool: &Pool<Self::Db>, channel: &'static str, heard: Heard) -> Result<bool>;
     /// Which uniqueness rule a unique violation broke.
     fn conflict(e: &dyn sqlx::error::DatabaseError) -> Conflict;
     /// Rows a statement changed.
@@ -115,6 +118,21 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     /// whose owner is gone (a process killed) is abandoned.
     async fn import_owner_alive(conn: &mut Conn<Self>, owner: &str) -> Result<bool>;
 }
+
+/// What a listener hears: [`Dialect::listen`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announcement<'a> {
+    /// Listening (again): anything announced before may have been missed.
+    Listening,
+    /// The connection was lost: announcements are missed until
+    /// [`Announcement::Listening`].
+    Lost,
+    /// One announcement's payload.
+    Heard(&'a str),
+}
+
+/// The callback of [`Dialect::listen`].
+pub type Heard = std::sync::Arc<dyn Fn(Announcement<'_>) + Send + Sync>;
 
 /// How an engine inserts an import's batches of certificates, each in a
 /// short write transaction of its own, the rows tagged with the import's
@@ -152,6 +170,8 @@ pub struct SqlStore<D: Dialect> {
     readers: readers::Readers<D::Db>,
     vault: IdVault,
     sink: Option<std::sync::Arc<dyn AuditHeadSink>>,
+    /// The hot reads kept in memory once asked ([`cache`]).
+    cache: std::sync::Arc<cache::Cache>,
 }
 
 impl<D: Dialect> Clone for SqlStore<D> {
@@ -161,6 +181,7 @@ impl<D: Dialect> Clone for SqlStore<D> {
             readers: self.readers.clone(),
             vault: self.vault.clone(),
             sink: self.sink.clone(),
+            cache: self.cache.clone(),
         }
     }
 }
@@ -173,6 +194,7 @@ impl<D: Dialect> SqlStore<D> {
             readers: readers::Readers::new(D::READERS),
             vault,
             sink: None,
+            cache: Default::default(),
         })
     }
 

@@ -4,6 +4,8 @@
 //! verification in `verifications`, issued documents in `documents`,
 //! imports in `import`.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::{AssertSqlSafe, Database};
@@ -20,12 +22,14 @@ use zhengshu_storage::{
     VerificationLog,
 };
 
+use crate::cache::{CertificatesKey, Change};
 use crate::rows::{
     BodyRow, CertificateRow, HOLDER_COLUMNS, HolderRow, IssueYearsRow, QualificationRow,
     SESSION_COLUMNS, SessionRow, TermsRow, ms, timestamp,
 };
 use crate::{
-    Conn, Dialect, SqlImport, SqlStore, VISIBLE, certificate_where, insert_audit, map_err,
+    Announcement, Conn, Dialect, SqlImport, SqlStore, VISIBLE, certificate_where, insert_audit,
+    map_err,
 };
 
 #[async_trait]
@@ -110,6 +114,7 @@ where
         .execute(&self.pool)
         .await
         .map_err(map_err::<D>)?;
+        self.cache.forget(&Change::Certificates);
         Ok(())
     }
 
@@ -141,6 +146,7 @@ where
         .execute(&self.pool)
         .await
         .map_err(map_err::<D>)?;
+        self.cache.forget(&Change::Certificates);
         Ok(())
     }
 
@@ -163,7 +169,11 @@ where
         event: &NewAuditEvent,
         at: Timestamp,
     ) -> Result<()> {
-        self.apply_reference(change, event, at).await
+        let applied = self.apply_reference(change, event, at).await;
+        // Bodies and types show with certificates; terms are published here.
+        self.cache.forget(&Change::Certificates);
+        self.cache.forget(&Change::Terms);
+        applied
     }
 
     async fn begin_import(&self, actor: &Actor) -> Result<Box<dyn ImportTx>> {
@@ -173,6 +183,7 @@ where
                 self.vault.clone(),
                 actor.clone(),
                 self.sink.clone(),
+                self.cache.clone(),
             )
             .await?,
         ))
@@ -197,23 +208,34 @@ where
         id: &IdDocument,
         name: &HolderName,
     ) -> Result<Vec<Certificate>> {
+        let key: CertificatesKey = (
+            self.vault.blind_index(id),
+            id.id_type.code().to_owned(),
+            name.as_str().to_owned(),
+        );
+        if let Some(list) = self.cache.certificates(&key) {
+            return Ok(list);
+        }
+        let generation = self.cache.generation();
         let sql = certificate_where::<D>(
             "c.id_index = $1 AND c.id_type = $2 AND c.name = $3 \
              ORDER BY c.issue_date DESC, c.id",
         );
         let mut reader = self.reader().await?;
         let rows = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql))
-            .bind(self.vault.blind_index(id))
-            .bind(id.id_type.code())
-            .bind(name.as_str())
+            .bind(&key.0)
+            .bind(key.1.as_str())
+            .bind(key.2.as_str())
             .fetch_all(reader.conn())
             .await;
-        reader
+        let list = reader
             .check(rows)
             .map_err(map_err::<D>)?
             .into_iter()
             .map(|r| r.into_certificate(&self.vault))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        self.cache.keep_certificates(generation, key, &list);
+        Ok(list)
     }
 
     async fn count_certificates(&self) -> Result<i64> {
@@ -274,6 +296,7 @@ where
         let event = zhengshu_storage::revocation_event(number, revocation, actor);
         let appended = insert_audit::<D>(&mut tx, &event, revocation.at).await?;
         tx.commit().await.map_err(map_err::<D>)?;
+        self.cache.forget(&Change::Certificates);
         self.announce(Some(&appended));
         Ok(())
     }
@@ -297,16 +320,22 @@ where
     }
 
     async fn holder(&self, id: i64) -> Result<Holder> {
+        if let Some(h) = self.cache.holder(id) {
+            return Ok(h);
+        }
+        let generation = self.cache.generation();
         let sql = format!("SELECT {HOLDER_COLUMNS} FROM holders h WHERE h.id = $1");
         let mut reader = self.reader().await?;
         let row = sqlx::query_as::<_, HolderRow>(AssertSqlSafe(sql))
             .bind(id)
             .fetch_one(reader.conn())
             .await;
-        reader
+        let holder = reader
             .check(row)
             .map_err(map_err::<D>)?
-            .into_holder(&self.vault)
+            .into_holder(&self.vault)?;
+        self.cache.keep_holder(generation, &holder);
+        Ok(holder)
     }
 
     async fn holder_by_username(&self, username: &Username) -> Result<Holder> {
@@ -338,11 +367,16 @@ where
         proof: IdentityProof,
         at: Timestamp,
     ) -> Result<Proven> {
-        self.prove(holder, proof, at).await
+        let proven = self.prove(holder, proof, at).await;
+        // The proof may have taken the identity from another account.
+        self.cache.forget(&Change::Holders);
+        proven
     }
 
     async fn clear_identity_taken(&self, holder: i64) -> Result<()> {
-        self.clear_taken(holder).await
+        self.clear_taken(holder).await?;
+        self.cache.forget(&Change::Holder(holder));
+        Ok(())
     }
 
     async fn set_password(
@@ -369,6 +403,7 @@ where
             .map_err(map_err::<D>)?;
         let appended = insert_audit::<D>(&mut tx, event, at).await?;
         tx.commit().await.map_err(map_err::<D>)?;
+        self.cache.forget(&Change::Holder(holder));
         self.announce(Some(&appended));
         Ok(())
     }
@@ -391,7 +426,7 @@ where
     async fn publish_terms(&self, text: &str, at: Timestamp) -> Result<TermsVersion> {
         // Serialised by the primary key: two publishers racing get a
         // conflict, not two versions with one number.
-        sqlx::query_as::<_, TermsRow>(
+        let published = sqlx::query_as::<_, TermsRow>(
             "INSERT INTO terms_versions (version, text, published_at_ms) \
              SELECT COALESCE(MAX(version), 0) + 1, $1, $2 FROM terms_versions \
              RETURNING version, text, published_at_ms",
@@ -401,10 +436,16 @@ where
         .fetch_one(&self.pool)
         .await
         .map_err(map_err::<D>)?
-        .try_into()
+        .try_into();
+        self.cache.forget(&Change::Terms);
+        published
     }
 
     async fn current_terms(&self) -> Result<Option<TermsVersion>> {
+        if let Some(terms) = self.cache.terms() {
+            return Ok(terms);
+        }
+        let generation = self.cache.generation();
         let mut reader = self.reader().await?;
         let row = sqlx::query_as::<_, TermsRow>(
             "SELECT version, text, published_at_ms FROM terms_versions \
@@ -412,11 +453,13 @@ where
         )
         .fetch_optional(reader.conn())
         .await;
-        reader
+        let terms = reader
             .check(row)
             .map_err(map_err::<D>)?
             .map(TermsVersion::try_from)
-            .transpose()
+            .transpose()?;
+        self.cache.keep_terms(generation, &terms);
+        Ok(terms)
     }
 
     async fn terms_versions(&self) -> Result<Vec<TermsVersion>> {
@@ -442,6 +485,7 @@ where
         .execute(&self.pool)
         .await
         .map_err(map_err::<D>)?;
+        self.cache.forget(&Change::Holder(holder));
         Ok(())
     }
 
@@ -462,6 +506,10 @@ where
     }
 
     async fn session(&self, token_hash: &[u8], now: Timestamp) -> Result<SessionRecord> {
+        if let Some(s) = self.cache.session(token_hash, now) {
+            return Ok(s);
+        }
+        let generation = self.cache.generation();
         let mut reader = self.reader().await?;
         let row = sqlx::query_as::<_, SessionRow>(AssertSqlSafe(format!(
             "SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1 AND expires_at_ms > $2"
@@ -470,7 +518,9 @@ where
         .bind(ms(now))
         .fetch_one(reader.conn())
         .await;
-        reader.check(row).map_err(map_err::<D>)?.try_into()
+        let session = reader.check(row).map_err(map_err::<D>)?.try_into()?;
+        self.cache.keep_session(generation, token_hash, &session);
+        Ok(session)
     }
 
     async fn touch_session(
@@ -488,6 +538,7 @@ where
         .execute(&self.pool)
         .await
         .map_err(map_err::<D>)?;
+        self.cache.forget(&Change::Session(token_hash.to_vec()));
         Ok(())
     }
 
@@ -497,6 +548,7 @@ where
             .execute(&self.pool)
             .await
             .map_err(map_err::<D>)?;
+        self.cache.forget(&Change::Session(token_hash.to_vec()));
         Ok(())
     }
 
@@ -617,6 +669,7 @@ where
             .execute(&self.pool)
             .await
             .map_err(map_err::<D>)?;
+        self.cache.forget(&Change::Holders);
         Ok(())
     }
 
@@ -707,7 +760,29 @@ where
     }
 
     async fn listen_for_jobs(&self, wake: zhengshu_storage::JobWake) -> Result<bool> {
-        D::listen_for_jobs(&self.pool, wake).await
+        D::listen(&self.pool, "zhengshu_jobs", Arc::new(move |_| wake())).await
+    }
+
+    async fn cache_hot_reads(&self) -> Result<bool> {
+        let cache = self.cache.clone();
+        let heard = move |a: Announcement<'_>| match a {
+            Announcement::Listening => cache.reset(true),
+            Announcement::Lost => cache.reset(false),
+            Announcement::Heard(payload) => {
+                for change in Change::parse(payload) {
+                    cache.forget(&change);
+                }
+            }
+        };
+        self.cache.set_ttl(D::CACHE_TTL);
+        let announced = D::listen(&self.pool, "zhengshu_changes", Arc::new(heard)).await?;
+        if !announced {
+            // Nothing to listen to: serve at once, each entry for the
+            // dialect's short time to live. Where changes are announced,
+            // serving starts when the listener reports `Listening`.
+            self.cache.reset(true);
+        }
+        Ok(announced)
     }
 
     fn pool_use(&self) -> zhengshu_storage::PoolUse {
@@ -838,7 +913,9 @@ where
         event: &NewAuditEvent,
         at: Timestamp,
     ) -> Result<()> {
-        self.unlink(id, body, event, at).await
+        let unlinked = self.unlink(id, body, event, at).await;
+        self.cache.forget(&Change::Holders);
+        unlinked
     }
 
     async fn create_staff_session(&self, s: &NewStaffSession, at: Timestamp) -> Result<()> {

@@ -22,7 +22,7 @@ use sqlx::sqlite::{
 // the schema, never from input; `AssertSqlSafe` records that.
 use sqlx::{AssertSqlSafe, Row, Sqlite, SqlitePool, Transaction};
 use zhengshu_storage::{Conflict, Result, StorageError};
-use zhengshu_storage_sql::{Dialect, SqlStore, map_err};
+use zhengshu_storage_sql::{Dialect, Heard, SqlStore, map_err};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -58,6 +58,10 @@ impl Dialect for SqliteDialect {
     const READERS: usize = 4;
     // One process owns the file: its workers are woken in-process.
     const ANNOUNCE_JOB: Option<&'static str> = None;
+    // Nothing announces another process's writes (a command such as
+    // `zhengshu import` or `revoke` beside the server): a cached read is
+    // at most a second old.
+    const CACHE_TTL: Duration = Duration::from_secs(1);
 
     /// Opens (creating if missing) the database at a `sqlite://PATH` URL.
     async fn connect(url: &str) -> Result<SqlitePool> {
@@ -88,7 +92,7 @@ impl Dialect for SqliteDialect {
             .map_err(map_err::<Self>)
     }
 
-    async fn listen_for_jobs(_: &SqlitePool, _: zhengshu_storage::JobWake) -> Result<bool> {
+    async fn listen(_: &SqlitePool, _: &'static str, _: Heard) -> Result<bool> {
         Ok(false)
     }
 

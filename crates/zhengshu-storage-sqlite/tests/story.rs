@@ -1,5 +1,7 @@
 //! The storage story suite on SQLite, each story on its own database file.
 
+use zhengshu_storage::Storage;
+
 struct Fresh {
     store: zhengshu_storage_sqlite::SqliteStore,
     _dir: tempfile::TempDir,
@@ -12,14 +14,35 @@ impl std::ops::Deref for Fresh {
     }
 }
 
+fn url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("story.db").display())
+}
+
+/// Every story runs with the hot reads cached, as a server runs: the
+/// store's own writes must show at its next read.
 async fn fresh() -> Fresh {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("story.db").display());
-    let store =
-        zhengshu_storage_sqlite::SqliteStore::connect(&url, zhengshu_storage_story::test_vault())
-            .await
-            .expect("open SQLite");
+    let store = zhengshu_storage_sqlite::SqliteStore::connect(
+        &url(&dir),
+        zhengshu_storage_story::test_vault(),
+    )
+    .await
+    .expect("open SQLite");
+    assert!(!store.cache_hot_reads().await.expect("cache hot reads"));
     Fresh { store, _dir: dir }
+}
+
+/// Two processes on one file: one caches, the other writes.
+#[tokio::test]
+async fn a_cached_store_sees_another_processs_writes() {
+    let db = fresh().await;
+    let other = zhengshu_storage_sqlite::SqliteStore::connect(
+        &url(&db._dir),
+        zhengshu_storage_story::test_vault(),
+    )
+    .await
+    .expect("a second connection");
+    zhengshu_storage_story::a_cached_store_sees_another_processs_writes(&*db, &other).await;
 }
 
 zhengshu_storage_story::story_tests!(fresh());

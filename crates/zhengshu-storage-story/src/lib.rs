@@ -6,6 +6,7 @@
 #![allow(clippy::missing_panics_doc)]
 
 mod annotations;
+mod cache;
 mod documents;
 mod identity;
 mod reference;
@@ -15,6 +16,7 @@ mod throttle;
 mod verifications;
 
 pub use annotations::*;
+pub use cache::*;
 pub use documents::*;
 pub use identity::*;
 pub use reference::*;
@@ -86,7 +88,8 @@ macro_rules! story_tests {
             audit_pages_filter_by_body_and_sort,
             staff_enrol_once_and_use_each_code_once,
             events_about_a_certificate_carry_its_body,
-            holder_accounts_are_found_and_unlinked_by_their_body_only
+            holder_accounts_are_found_and_unlinked_by_their_body_only,
+            a_cached_store_reads_its_own_writes
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {

@@ -402,6 +402,15 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// as well: an announcement lost with a connection delays a job by one
     /// poll, never loses it.
     async fn listen_for_jobs(&self, wake: JobWake) -> Result<bool>;
+    /// From now on, keeps the hot reads of signed-in holders in this
+    /// process's memory: [`Storage::session`], [`Storage::holder`],
+    /// [`Storage::current_terms`] and [`Storage::certificates_of`]. This
+    /// store's own writes are seen by its next read; other processes'
+    /// writes as soon as the database announces them (PostgreSQL, across
+    /// nodes: `true`), or after a second at most where the engine cannot
+    /// announce (SQLite: `false`). For serving processes; a store never
+    /// asked reads everything afresh.
+    async fn cache_hot_reads(&self) -> Result<bool>;
 
     /// The annotation whose 查验码 is `code`, with its certificate and its
     /// document's SHA-256, read afresh (a withdrawal or revocation shows at

@@ -90,6 +90,12 @@ pub struct WebConfig {
     /// the last `X-Forwarded-For` entry. Never set without a proxy that
     /// writes that header.
     pub trust_forwarded_for: bool,
+    /// Keep signed-in holders' sessions, accounts, the current terms and
+    /// their certificate lists in memory (`Storage::cache_hot_reads`):
+    /// PostgreSQL announces every change to every node; on SQLite another
+    /// process's change (a command beside the server) shows within a
+    /// second.
+    pub cache_reads: bool,
 }
 
 impl Default for WebConfig {
@@ -100,6 +106,7 @@ impl Default for WebConfig {
                 .map(PathBuf::from)
                 .collect(),
             trust_forwarded_for: false,
+            cache_reads: true,
         }
     }
 }

@@ -128,6 +128,10 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     let renderer = crate::document::renderer(&config, &*storage).await?;
     let keys = crate::secrets::load_or_create(&config)?;
     crate::binding::bind(&config, &*storage, &keys).await?;
+    if config.web.cache_reads {
+        let announced = storage.cache_hot_reads().await?;
+        tracing::info!(announced, "holders' hot reads cached in memory");
+    }
     let mut state = AppState::new(storage, clock, keys.session, config.public_base_url.clone());
     state.set_verify_limits(config.verify);
     state.verifier_key = VerifierKey::new(keys.verifier);
