@@ -12,6 +12,10 @@
 //!   not, becomes ready exactly once, with one document, made by a worker
 //!   process.
 //!
+//! - A log-out on one server ends the session on the other, which keeps
+//!   holders' reads in memory: within 15 s, half the time to live of a
+//!   cached entry, so only the database's announcement can have ended it.
+//!
 //! Waits are hang guards, not timing assertions.
 
 use std::path::Path;
@@ -102,6 +106,47 @@ async fn a_worker_process_is_woken_by_an_application_on_another_process() {
     );
     drop(worker);
     drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_out_on_one_server_ends_the_session_on_the_other() {
+    let db = FreshPg::empty(IdVault::new(&VaultKeys {
+        encryption: [5; 32],
+        index: [6; 32],
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let serve = |data: &Path, demo: bool| {
+        let mut cmd = zhengshu(data, &db.url);
+        cmd.args(["serve", "--addr", "127.0.0.1:0"])
+            .env("ZHENGSHU_WORKER__IN_SERVE", "0");
+        if demo {
+            cmd.arg("--demo");
+        }
+        spawn_listening(&mut cmd, "listening on http://")
+    };
+    let serve_a = serve(&a, true);
+    copy_installation(&a, &b);
+    let serve_b = serve(&b, false);
+    let (pa, pb) = (serve_a.addr.port(), serve_b.addr.port());
+    for p in [pa, pb] {
+        wait_for("serve answers", 60, || {
+            http(p, "GET", "/healthz", &[], None).is_some()
+        });
+    }
+    let token = api::demo_session(pa);
+    // Read on B twice: the second answer comes from its memory.
+    for _ in 0..2 {
+        api::certificate_id(pb, &token, api::DEMO_CERTIFICATE);
+    }
+    let (status, body) = api::call(pa, "DELETE", "/api/v1/sessions/current", Some(&token), None);
+    assert_eq!(status, 204, "{body}");
+    wait_for("the other server refuses the ended session", 15, || {
+        api::call(pb, "GET", "/api/v1/me/certificates", Some(&token), None).0 == 401
+    });
+    drop(serve_b);
+    drop(serve_a);
 }
 
 /// The `i`-th holder of the run: name, resident ID number, username,
