@@ -29,7 +29,7 @@ trap cleanup EXIT
 
 ZHENGSHU_ANNOTATION__MAX_IN_WINDOW=60000 \
 ZHENGSHU_VERIFY__PER_ADDRESS_PER_MINUTE=100000000 ZHENGSHU_VERIFY__GLOBAL_PER_SECOND=100000000 \
-ZHENGSHU_LOG__FILTER=warn \
+ZHENGSHU_LOG__FILTER=warn,zhengshu::serve=info \
   "$bin" --data-dir "$work/data" serve --demo --addr 127.0.0.1:0 > "$work/serve.log" 2>&1 &
 pid=$!
 addr=
