@@ -12,6 +12,7 @@ mod reference;
 mod scope;
 mod staff;
 mod throttle;
+mod uploads;
 mod verifications;
 
 pub use annotations::*;
@@ -21,6 +22,7 @@ pub use reference::*;
 pub use scope::*;
 pub use staff::*;
 pub use throttle::*;
+pub use uploads::*;
 pub use verifications::*;
 
 use jiff::Timestamp;
@@ -86,7 +88,8 @@ macro_rules! story_tests {
             audit_pages_filter_by_body_and_sort,
             staff_enrol_once_and_use_each_code_once,
             events_about_a_certificate_carry_its_body,
-            holder_accounts_are_found_and_unlinked_by_their_body_only
+            holder_accounts_are_found_and_unlinked_by_their_body_only,
+            uploads_and_import_tokens_stay_with_their_body
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {
