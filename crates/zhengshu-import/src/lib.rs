@@ -52,6 +52,12 @@ pub struct ImportOptions {
     /// would (so that numbers on record are found too), then the whole
     /// import is discarded; the report counts what an import would do.
     pub dry_run: bool,
+    /// Keep writing the valid rows after a refusal (then discard them all
+    /// unless `partial`), so that every refusal is found, also those only
+    /// the database can tell (numbers on record); a dry run always does.
+    /// Without it an all-or-nothing import stops writing at the first
+    /// refusal and only checks the rest.
+    pub find_every_refusal: bool,
 }
 
 impl ImportOptions {
@@ -66,6 +72,7 @@ impl ImportOptions {
             batch_size: 1000,
             actor,
             dry_run: false,
+            find_every_refusal: false,
         }
     }
 }
@@ -255,7 +262,10 @@ async fn read_batches(
             }
         }
         // Once the file is bound to be refused as a whole, only validate.
-        let writing = options.partial || report.refused == 0;
+        let writing = options.partial
+            || options.dry_run
+            || options.find_every_refusal
+            || report.refused == 0;
         if writing && !valid.is_empty() {
             let outcomes = db.write(&valid, options.update, now).await?;
             for ((o, line), c) in outcomes.into_iter().zip(lines).zip(&valid) {

@@ -270,6 +270,8 @@ async fn run(
         }
         Work::Import { valid_only } => {
             options.partial = valid_only;
+            // The summary counts what the preview counted.
+            options.find_every_refusal = true;
             match &state.photo_store {
                 Some(store) => options.photo_store = Some(store.clone()),
                 None => return failed("this service keeps no photos: no data folder".into()),

@@ -414,8 +414,14 @@ async fn import_tokens_are_scoped_revocable_and_report_the_pages_counts() {
     assert!(!list.body.contains(&token_a));
     assert!(!list.body.contains("b&#x27;s sync") && !list.body.contains("b's sync"));
 
-    // The API imports at once; its status has the page's counts.
+    // The API imports at once; its status has the counts the page showed
+    // for the same file (checked first, on the same data).
     let file = every_kind();
+    let page_id = upload_id(&upload(&app, &mut officer_a, "certs.csv", file.as_bytes()).await);
+    settled(&app, A, page_id).await;
+    let page = officer_a
+        .get(&app, &format!("/console/imports/{page_id}"))
+        .await;
     let a = api_upload(&app, Some(&token_a), "?mode=valid&name=certs.csv", file.as_bytes()).await;
     assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
     let url = a.json()["status_url"].as_str().unwrap().to_owned();
@@ -423,11 +429,6 @@ async fn import_tokens_are_scoped_revocable_and_report_the_pages_counts() {
     let status = api_settled(&app, &token_a, &url).await;
     assert_eq!(status["state"], "imported", "{status}");
     assert_eq!(status["inserted"], 2);
-    let page_id = upload_id(&upload(&app, &mut officer_a, "certs.csv", file.as_bytes()).await);
-    settled(&app, A, page_id).await;
-    let page = officer_a
-        .get(&app, &format!("/console/imports/{page_id}"))
-        .await;
     for key in ["rows", "valid", "refused"] {
         assert_eq!(status[key].as_i64().unwrap(), count(&page.body, key), "{key}");
     }
