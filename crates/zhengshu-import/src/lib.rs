@@ -262,10 +262,8 @@ async fn read_batches(
             }
         }
         // Once the file is bound to be refused as a whole, only validate.
-        let writing = options.partial
-            || options.dry_run
-            || options.find_every_refusal
-            || report.refused == 0;
+        let writing =
+            options.partial || options.dry_run || options.find_every_refusal || report.refused == 0;
         if writing && !valid.is_empty() {
             let outcomes = db.write(&valid, options.update, now).await?;
             for ((o, line), c) in outcomes.into_iter().zip(lines).zip(&valid) {

@@ -210,9 +210,7 @@ fn write_new(path: &Path, from: &mut dyn Read, limit: u64) -> Result<u64, Option
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| Some(UnpackError::Io(e)))?;
+    let mut file = options.open(path).map_err(|e| Some(UnpackError::Io(e)))?;
     let written = std::io::copy(&mut from.take(limit + 1), &mut file).map_err(|e| {
         if e.kind() == std::io::ErrorKind::InvalidData {
             Some(UnpackError::BrokenZip(e.to_string()))

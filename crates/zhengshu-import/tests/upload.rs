@@ -85,14 +85,20 @@ async fn a_zip_imports_like_its_folder_and_a_broken_photo_is_a_refused_row() {
     check.dry_run = true;
     check.partial = true;
     check.photo_store = None;
-    let r = import_upload(&s, zip.clone(), &check, |_| {}).await.unwrap();
+    let r = import_upload(&s, zip.clone(), &check, |_| {})
+        .await
+        .unwrap();
     assert_eq!((r.rows, r.refused, r.inserted), (3, 1, 2));
     assert!(!r.committed);
     assert_eq!(s.count_certificates().await.unwrap(), before);
     let refusal = &r.rejections[0];
     assert_eq!(refusal.line, 3);
     assert_eq!(refusal.column.as_deref(), Some("photo"));
-    assert!(refusal.reason.contains("does not decode"), "{}", refusal.reason);
+    assert!(
+        refusal.reason.contains("does not decode"),
+        "{}",
+        refusal.reason
+    );
 
     // All or nothing: nothing.
     let r = import_upload(&s, zip.clone(), &options(dir.path()), |_| {})
@@ -114,7 +120,10 @@ async fn a_zip_imports_like_its_folder_and_a_broken_photo_is_a_refused_row() {
     assert!(r.committed);
     let c = s.certificate_by_number(&number("ZY7001")).await.unwrap();
     let photo = c.data.photo.expect("a stored photo");
-    assert_eq!(std::fs::read(dir.path().join("store").join(&photo)).unwrap(), good);
+    assert_eq!(
+        std::fs::read(dir.path().join("store").join(&photo)).unwrap(),
+        good
+    );
     assert!(matches!(
         s.certificate_by_number(&number("ZY7002")).await,
         Err(StorageError::NotFound)
@@ -133,7 +142,12 @@ fn refused(bytes: &[u8]) -> UnpackError {
 #[test]
 fn hostile_zips_are_refused_whole_with_their_reason() {
     let csv = CSV.as_bytes();
-    for name in ["../evil.csv", "/etc/evil.csv", "a/../../evil.csv", "C:\\evil.csv"] {
+    for name in [
+        "../evil.csv",
+        "/etc/evil.csv",
+        "a/../../evil.csv",
+        "C:\\evil.csv",
+    ] {
         let e = refused(&zip_of(&[(name, csv)]));
         assert!(
             matches!(e, UnpackError::BadName(ref n) if n == name),
@@ -156,14 +170,20 @@ fn hostile_zips_are_refused_whole_with_their_reason() {
     let bomb = zip_of(&[("certs.csv", csv), ("photos/big.png", &vec![0u8; 3 << 20])]);
     assert!(bomb.len() < 64 * 1024, "{} bytes", bomb.len());
     let e = refused(&bomb);
-    assert!(matches!(e, UnpackError::EntryTooLarge(ref n) if n == "photos/big.png"), "{e:?}");
+    assert!(
+        matches!(e, UnpackError::EntryTooLarge(ref n) if n == "photos/big.png"),
+        "{e:?}"
+    );
 
     // Too many entries: refused before any is written.
     let many: Vec<(String, Vec<u8>)> = (0..=MAX_ENTRIES)
         .map(|i| (format!("p/{i}.png"), Vec::new()))
         .collect();
     let refs: Vec<(&str, &[u8])> = many.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
-    assert!(matches!(refused(&zip_of(&refs)), UnpackError::TooManyEntries));
+    assert!(matches!(
+        refused(&zip_of(&refs)),
+        UnpackError::TooManyEntries
+    ));
 
     assert!(matches!(
         refused(&zip_of(&[("photos/good.png", &png())])),
@@ -198,6 +218,9 @@ async fn a_refused_zip_imports_nothing() {
     let e = import_upload(&s, zip, &options(dir.path()), |_| {})
         .await
         .unwrap_err();
-    assert!(matches!(e, UploadError::Unpack(UnpackError::BadName(_))), "{e:?}");
+    assert!(
+        matches!(e, UploadError::Unpack(UnpackError::BadName(_))),
+        "{e:?}"
+    );
     assert_eq!(s.dump().await.unwrap(), before);
 }

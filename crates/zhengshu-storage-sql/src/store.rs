@@ -13,12 +13,11 @@ use zhengshu_domain::{
     NewAuditEvent, QualificationType, Revocation, Staff, TermsVersion, Username, VerificationCode,
 };
 use zhengshu_storage::{
-    AuditFilter, CodeCheck, ImportToken, NewImportToken, NewUpload, Upload, UploadCounts,
-    UploadState, CodePurpose, Conflict, Enrolment, Generated, HolderSearch, ImportTx,
-    IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewHolder, NewSession, NewStaff,
-    NewStaffSession, NewVerification, Proven, ReferenceChange, Reservation, Result, Retry,
-    SessionRecord, StaffSessionRecord, Storage, StorageError, ThrottleRule, VerifiableAnnotation,
-    VerificationLog,
+    AuditFilter, CodeCheck, CodePurpose, Conflict, Enrolment, Generated, HolderSearch, ImportToken,
+    ImportTx, IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewHolder, NewImportToken,
+    NewSession, NewStaff, NewStaffSession, NewUpload, NewVerification, Proven, ReferenceChange,
+    Reservation, Result, Retry, SessionRecord, StaffSessionRecord, Storage, StorageError,
+    ThrottleRule, Upload, UploadCounts, UploadState, VerifiableAnnotation, VerificationLog,
 };
 
 use crate::rows::{

@@ -50,8 +50,9 @@ impl UploadRow {
             body: body_code(self.body_code)?,
             created_by: self.created_by,
             file_name: self.file_name,
-            state: UploadState::from_code(&self.state)
-                .ok_or_else(|| StorageError::corrupt(format!("bad upload state {:?}", self.state)))?,
+            state: UploadState::from_code(&self.state).ok_or_else(|| {
+                StorageError::corrupt(format!("bad upload state {:?}", self.state))
+            })?,
             valid_only: self.valid_only,
             counts: UploadCounts {
                 rows: self.rows_read,
@@ -152,14 +153,13 @@ where
     }
 
     pub(crate) async fn find_upload_content(&self, id: i64, body: &str) -> Result<Vec<u8>> {
-        let content: Option<Vec<u8>> = sqlx::query_scalar(
-            "SELECT content FROM body_imports WHERE id = $1 AND body_code = $2",
-        )
-        .bind(id)
-        .bind(body.to_owned())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err::<D>)?;
+        let content: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT content FROM body_imports WHERE id = $1 AND body_code = $2")
+                .bind(id)
+                .bind(body.to_owned())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err::<D>)?;
         content.ok_or(StorageError::NotFound)
     }
 

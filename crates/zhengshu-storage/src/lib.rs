@@ -514,8 +514,12 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
 
     /// Stores an upload of `new.body` and records `event` (its subject
     /// becomes `import:ID`), atomically; answers the upload's id.
-    async fn create_upload(&self, new: &NewUpload, event: &NewAuditEvent, at: Timestamp)
-    -> Result<i64>;
+    async fn create_upload(
+        &self,
+        new: &NewUpload,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<i64>;
     /// Upload `id` if it is `body`'s; `NotFound` otherwise.
     async fn upload(&self, id: i64, body: &str) -> Result<Upload>;
     /// The file of upload `id` of `body`; `NotFound` once the import has

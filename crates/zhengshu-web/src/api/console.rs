@@ -20,8 +20,8 @@ use zhengshu_storage::{ImportToken, Upload};
 use super::{ApiError, ApiId, ErrorBody};
 use crate::client::ClientAddr;
 use crate::error::Error;
-use crate::services::imports::{self, MAX_UPLOAD};
 use crate::services::FieldError;
+use crate::services::imports::{self, MAX_UPLOAD};
 use crate::state::AppState;
 
 /// A request with a live import token.

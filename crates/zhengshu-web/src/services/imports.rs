@@ -94,11 +94,7 @@ async fn check_layout(bytes: &[u8]) -> Result<(), Error> {
 /// A file name fit to show and record: its last part, printable, short.
 fn clean_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let clean: String = last
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(100)
-        .collect();
+    let clean: String = last.chars().filter(|c| !c.is_control()).take(100).collect();
     if clean.trim().is_empty() {
         "upload".into()
     } else {
@@ -295,13 +291,11 @@ async fn run(
         })
     };
     let counter = rows.clone();
-    let result = zhengshu_import::upload::import_upload(
-        &*state.storage,
-        content,
-        &options,
-        move |n| counter.store(n, Ordering::Relaxed),
-    )
-    .await;
+    let result =
+        zhengshu_import::upload::import_upload(&*state.storage, content, &options, move |n| {
+            counter.store(n, Ordering::Relaxed)
+        })
+        .await;
     done.store(true, Ordering::Relaxed);
     let _ = reporter.await;
     match result {

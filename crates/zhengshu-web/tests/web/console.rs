@@ -434,7 +434,11 @@ async fn access_matrix_keeps_every_body_to_itself() {
             "officer_a",
             officer_a,
             Some(A),
-            row([ok, absent, absent, absent, ok, ok], op(absent), officer_imports),
+            row(
+                [ok, absent, absent, absent, ok, ok],
+                op(absent),
+                officer_imports,
+            ),
         ),
         (
             "auditor_a",
@@ -458,7 +462,11 @@ async fn access_matrix_keeps_every_body_to_itself() {
             "officer_b",
             officer_b,
             Some(B),
-            row([ok, absent, absent, absent, ok, ok], op(absent), officer_imports),
+            row(
+                [ok, absent, absent, absent, ok, ok],
+                op(absent),
+                officer_imports,
+            ),
         ),
         (
             "operator",

@@ -33,7 +33,10 @@ fn files(dir: &Path) -> (PathBuf, PathBuf) {
     let fixed = bad
         .replace("110105194912310021", "11010519491231002X")
         .replace("2023/06/01", "2023-06-01");
-    let (b, f) = (dir.join("certificates.csv"), dir.join("certificates-fixed.csv"));
+    let (b, f) = (
+        dir.join("certificates.csv"),
+        dir.join("certificates-fixed.csv"),
+    );
     std::fs::write(&b, bad + "\n").unwrap();
     std::fs::write(&f, fixed + "\n").unwrap();
     (b, f)
@@ -93,11 +96,20 @@ async fn flow(c: &Client, base: &str, app: &App, secret: &str, dir: &Path, downl
     assert!(report.contains("检查完成"), "{report}");
     let counts = c.find(Locator::Id("import-counts")).await.unwrap();
     let counts = counts.text().await.unwrap();
-    assert!(counts.contains("读取行数\t4") || counts.contains("读取行数 4"), "{counts}");
+    assert!(
+        counts.contains("读取行数\t4") || counts.contains("读取行数 4"),
+        "{counts}"
+    );
     let refusals = c.find(Locator::Id("refusals")).await.unwrap();
     let table = refusals.text().await.unwrap();
-    assert!(table.contains("3\tid_number") || table.contains("3 id_number"), "{table}");
-    assert!(table.contains("5\tissue_date") || table.contains("5 issue_date"), "{table}");
+    assert!(
+        table.contains("3\tid_number") || table.contains("3 id_number"),
+        "{table}"
+    );
+    assert!(
+        table.contains("5\tissue_date") || table.contains("5 issue_date"),
+        "{table}"
+    );
     shot(c, "console-import-report").await;
 
     // [下载被拒绝行]: an ordinary browser download.
@@ -145,7 +157,13 @@ async fn an_officer_imports_a_corrected_file_after_reading_the_report_in_chromiu
     let profiles = tempfile::tempdir().unwrap();
     let downloads = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let c = browser_with(port, &profiles.path().join("import"), None, Some(downloads.path())).await;
+    let c = browser_with(
+        port,
+        &profiles.path().join("import"),
+        None,
+        Some(downloads.path()),
+    )
+    .await;
     let done = AssertUnwindSafe(flow(&c, &base, &app, &secret, dir.path(), downloads.path()))
         .catch_unwind()
         .await;

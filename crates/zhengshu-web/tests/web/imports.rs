@@ -29,8 +29,7 @@ pub async fn imports_app() -> (App, tempfile::TempDir) {
     (app_with(move |s| s.photo_store = Some(path)).await, photos)
 }
 
-pub const HEADER: &str =
-    "certificate_number,name,id_type,id_number,qualification,issue_date,sex";
+pub const HEADER: &str = "certificate_number,name,id_type,id_number,qualification,issue_date,sex";
 
 /// Every kind of refused row, by line (the header is line 1) and column.
 pub const KINDS: &[(u64, &str)] = &[
@@ -154,7 +153,13 @@ async fn post(app: &App, b: &mut Browser, path: &str, fields: &[(&str, &str)]) -
 }
 
 async fn confirm(app: &App, b: &mut Browser, id: i64, mode: &str) -> Answer {
-    post(app, b, &format!("/console/imports/{id}/confirm"), &[("mode", mode)]).await
+    post(
+        app,
+        b,
+        &format!("/console/imports/{id}/confirm"),
+        &[("mode", mode)],
+    )
+    .await
 }
 
 fn number(n: &str) -> CertificateNumber {
@@ -324,12 +329,19 @@ async fn an_undecodable_photo_is_refused_and_hostile_zips_are_refused_whole() {
         ZY7001,张三,resident_id,11010519491231002X,licensed_pharmacist,2023-06-01,photos/broken.jpg\n\
         ZY7002,张三,resident_id,11010519491231002X,licensed_pharmacist,2023-06-01,\n";
     let broken = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[0x55; 300][..]].concat();
-    let zip = zip_of(&[("certs.csv", csv.as_bytes()), ("photos/broken.jpg", &broken)]);
+    let zip = zip_of(&[
+        ("certs.csv", csv.as_bytes()),
+        ("photos/broken.jpg", &broken),
+    ]);
     let id = upload_id(&upload(&app, &mut officer, "certs.zip", &zip).await);
     let u = settled(&app, A, id).await;
     assert_eq!((u.counts.rows, u.counts.refused), (2, 1));
     let page = officer.get(&app, &format!("/console/imports/{id}")).await;
-    assert!(page.body.contains(&refusal_cell(2, "photo")), "{}", page.body);
+    assert!(
+        page.body.contains(&refusal_cell(2, "photo")),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("does not decode"));
     // The valid row imports; the broken photo is stored nowhere.
     confirm(&app, &mut officer, id, "valid").await;
@@ -343,7 +355,10 @@ async fn an_undecodable_photo_is_refused_and_hostile_zips_are_refused_whole() {
 
     // Hostile zips: refused on the form with what is wrong, nothing stored.
     let listed = app.store.uploads_of(A, 100).await.unwrap().len();
-    let bomb = zip_of(&[("certs.csv", csv.as_bytes()), ("p/big.png", &vec![0; 3 << 20])]);
+    let bomb = zip_of(&[
+        ("certs.csv", csv.as_bytes()),
+        ("p/big.png", &vec![0; 3 << 20]),
+    ]);
     for (zip, message) in [
         (zip_of(&[("../certs.csv", csv.as_bytes())]), "名称无效"),
         (bomb, "过大"),
@@ -363,7 +378,12 @@ async fn an_undecodable_photo_is_refused_and_hostile_zips_are_refused_whole() {
 /// Issues an import token on the console; answers it.
 async fn issue(app: &App, admin: &mut Browser, label: &str) -> String {
     let a = admin
-        .submit(app, "/console/tokens", "/console/tokens", &[("label", label)])
+        .submit(
+            app,
+            "/console/tokens",
+            "/console/tokens",
+            &[("label", label)],
+        )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     between(&a.body, "id=\"token-secret\">", "<").to_owned()
@@ -422,7 +442,13 @@ async fn import_tokens_are_scoped_revocable_and_report_the_pages_counts() {
     let page = officer_a
         .get(&app, &format!("/console/imports/{page_id}"))
         .await;
-    let a = api_upload(&app, Some(&token_a), "?mode=valid&name=certs.csv", file.as_bytes()).await;
+    let a = api_upload(
+        &app,
+        Some(&token_a),
+        "?mode=valid&name=certs.csv",
+        file.as_bytes(),
+    )
+    .await;
     assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
     let url = a.json()["status_url"].as_str().unwrap().to_owned();
     assert_eq!(a.location(), url);
@@ -430,14 +456,19 @@ async fn import_tokens_are_scoped_revocable_and_report_the_pages_counts() {
     assert_eq!(status["state"], "imported", "{status}");
     assert_eq!(status["inserted"], 2);
     for key in ["rows", "valid", "refused"] {
-        assert_eq!(status[key].as_i64().unwrap(), count(&page.body, key), "{key}");
+        assert_eq!(
+            status[key].as_i64().unwrap(),
+            count(&page.body, key),
+            "{key}"
+        );
     }
     let refusals = status["refusals"].as_array().unwrap();
     for (line, column) in KINDS {
         assert!(page.body.contains(&refusal_cell(*line, column)));
         assert!(
-            refusals.iter().any(|r| r["line"] == *line
-                && r["column"].as_str().unwrap_or("") == *column),
+            refusals
+                .iter()
+                .any(|r| r["line"] == *line && r["column"].as_str().unwrap_or("") == *column),
             "API lacks line {line} {column}: {status}"
         );
     }
@@ -474,7 +505,9 @@ async fn import_tokens_are_scoped_revocable_and_report_the_pages_counts() {
         .unwrap();
     assert_eq!(c.body.as_str(), B);
     assert_eq!(
-        api(&app, Method::GET, &b_url, Some(&token_a), None).await.status,
+        api(&app, Method::GET, &b_url, Some(&token_a), None)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 
@@ -509,7 +542,9 @@ async fn import_tokens_are_scoped_revocable_and_report_the_pages_counts() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        api(&app, Method::GET, &url, Some(&token_a), None).await.status,
+        api(&app, Method::GET, &url, Some(&token_a), None)
+            .await
+            .status,
         StatusCode::OK
     );
     let done = post(&app, &mut admin_a, revoke, &fields).await;
@@ -520,7 +555,9 @@ async fn import_tokens_are_scoped_revocable_and_report_the_pages_counts() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        api(&app, Method::GET, &url, Some(&token_a), None).await.status,
+        api(&app, Method::GET, &url, Some(&token_a), None)
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
     let a = api_upload(&app, Some(&token_a), "", file.as_bytes()).await;
@@ -528,7 +565,9 @@ async fn import_tokens_are_scoped_revocable_and_report_the_pages_counts() {
     assert_eq!(app.store.uploads_of(A, 100).await.unwrap().len(), stored);
     // Token B still works.
     assert_eq!(
-        api(&app, Method::GET, &b_url, Some(&token_b), None).await.status,
+        api(&app, Method::GET, &b_url, Some(&token_b), None)
+            .await
+            .status,
         StatusCode::OK
     );
 

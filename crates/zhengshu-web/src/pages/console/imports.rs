@@ -419,4 +419,3 @@ pub async fn revoke(
     page.notice = Some(lang.t("console-token-revoked"));
     Ok(render(StatusCode::OK, &page))
 }
-
