@@ -28,6 +28,7 @@ pub mod rows;
 mod staff;
 mod store;
 mod support;
+mod uploads;
 mod verifications;
 
 use std::collections::HashSet;

@@ -15,11 +15,11 @@ use zhengshu_domain::{
     NewAuditEvent, QualificationType, Revocation, Staff, TermsVersion, Username, VerificationCode,
 };
 use zhengshu_storage::{
-    AuditFilter, CodeCheck, CodePurpose, Conflict, Enrolment, Generated, HolderSearch, ImportTx,
-    IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewHolder, NewSession, NewStaff,
-    NewStaffSession, NewVerification, Proven, ReferenceChange, Reservation, Result, Retry,
-    SessionRecord, StaffSessionRecord, Storage, StorageError, ThrottleRule, VerifiableAnnotation,
-    VerificationLog,
+    AuditFilter, CodeCheck, CodePurpose, Conflict, Enrolment, Generated, HolderSearch, ImportToken,
+    ImportTx, IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewHolder, NewImportToken,
+    NewSession, NewStaff, NewStaffSession, NewUpload, NewVerification, Proven, ReferenceChange,
+    Reservation, Result, Retry, SessionRecord, StaffSessionRecord, Storage, StorageError,
+    ThrottleRule, Upload, UploadCounts, UploadState, VerifiableAnnotation, VerificationLog,
 };
 
 use crate::cache::{CertificatesKey, Change};
@@ -937,5 +937,78 @@ where
 
     async fn delete_staff_session(&self, token_hash: &[u8]) -> Result<()> {
         self.end_staff_session(token_hash).await
+    }
+    async fn create_upload(
+        &self,
+        new: &NewUpload,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<i64> {
+        self.insert_upload(new, event, at).await
+    }
+
+    async fn upload(&self, id: i64, body: &str) -> Result<Upload> {
+        self.find_upload(id, body).await
+    }
+
+    async fn upload_content(&self, id: i64, body: &str) -> Result<Vec<u8>> {
+        self.find_upload_content(id, body).await
+    }
+
+    async fn uploads_of(&self, body: &str, limit: i64) -> Result<Vec<Upload>> {
+        self.list_uploads(body, limit).await
+    }
+
+    async fn upload_progress(&self, id: i64, rows: i64) -> Result<()> {
+        self.set_upload_progress(id, rows).await
+    }
+
+    async fn finish_upload(
+        &self,
+        id: i64,
+        state: UploadState,
+        counts: &UploadCounts,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.set_upload_finished(id, state, counts, at).await
+    }
+
+    async fn confirm_upload(
+        &self,
+        id: i64,
+        body: &str,
+        valid_only: bool,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.set_upload_confirmed(id, body, valid_only, event, at)
+            .await
+    }
+
+    async fn create_import_token(
+        &self,
+        new: &NewImportToken,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<ImportToken> {
+        self.insert_import_token(new, event, at).await
+    }
+
+    async fn import_tokens(&self, body: &str) -> Result<Vec<ImportToken>> {
+        self.list_import_tokens(body).await
+    }
+
+    async fn import_token_by_hash(&self, hash: &[u8]) -> Result<ImportToken> {
+        self.find_import_token(hash).await
+    }
+
+    async fn revoke_import_token(
+        &self,
+        id: i64,
+        body: &str,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.set_import_token_revoked(id, body, event, at).await
     }
 }

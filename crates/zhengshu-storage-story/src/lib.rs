@@ -13,6 +13,7 @@ mod reference;
 mod scope;
 mod staff;
 mod throttle;
+mod uploads;
 mod verifications;
 
 pub use annotations::*;
@@ -23,6 +24,7 @@ pub use reference::*;
 pub use scope::*;
 pub use staff::*;
 pub use throttle::*;
+pub use uploads::*;
 pub use verifications::*;
 
 use jiff::Timestamp;
@@ -89,7 +91,8 @@ macro_rules! story_tests {
             staff_enrol_once_and_use_each_code_once,
             events_about_a_certificate_carry_its_body,
             holder_accounts_are_found_and_unlinked_by_their_body_only,
-            a_cached_store_reads_its_own_writes
+            a_cached_store_reads_its_own_writes,
+            uploads_and_import_tokens_stay_with_their_body
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {

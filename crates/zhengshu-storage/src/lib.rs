@@ -15,6 +15,7 @@ pub mod codes;
 pub mod documents;
 mod error;
 pub mod identity;
+pub mod imports;
 pub mod reference;
 pub mod staff;
 mod vault;
@@ -34,6 +35,7 @@ pub use codes::{CodeCheck, CodePurpose, NewCode};
 pub use documents::IssuedDocument;
 pub use error::{Conflict, StorageError};
 pub use identity::Proven;
+pub use imports::{ImportToken, NewImportToken, NewUpload, Upload, UploadCounts, UploadState};
 pub use reference::ReferenceChange;
 pub use staff::{
     AuditFilter, AuditHeadSink, Enrolment, HolderSearch, LinkedHolder, NewStaff, NewStaffSession,
@@ -518,6 +520,67 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         expires_at: Timestamp,
     ) -> Result<()>;
     async fn delete_staff_session(&self, token_hash: &[u8]) -> Result<()>;
+
+    /// Stores an upload of `new.body` and records `event` (its subject
+    /// becomes `import:ID`), atomically; answers the upload's id.
+    async fn create_upload(
+        &self,
+        new: &NewUpload,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<i64>;
+    /// Upload `id` if it is `body`'s; `NotFound` otherwise.
+    async fn upload(&self, id: i64, body: &str) -> Result<Upload>;
+    /// The file of upload `id` of `body`; `NotFound` once the import has
+    /// ended (the file is dropped then).
+    async fn upload_content(&self, id: i64, body: &str) -> Result<Vec<u8>>;
+    /// The newest `limit` uploads of `body`, newest first.
+    async fn uploads_of(&self, body: &str, limit: i64) -> Result<Vec<Upload>>;
+    /// Records how many rows a running check or import has read.
+    async fn upload_progress(&self, id: i64, rows: i64) -> Result<()>;
+    /// Records the end of a check or an import: its state and counts; a
+    /// finished upload's file is dropped.
+    async fn finish_upload(
+        &self,
+        id: i64,
+        state: UploadState,
+        counts: &UploadCounts,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Moves a checked upload of `body` to importing (all rows, or the
+    /// valid ones only) and records `event`, atomically;
+    /// `Conflict::Changed` when it is not (or no longer) checked, so that
+    /// an upload is imported once however many confirmations arrive.
+    async fn confirm_upload(
+        &self,
+        id: i64,
+        body: &str,
+        valid_only: bool,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()>;
+
+    /// Stores an import token and records `event` (its subject becomes
+    /// `import-token:ID`), atomically.
+    async fn create_import_token(
+        &self,
+        new: &NewImportToken,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<ImportToken>;
+    /// The import tokens of `body`, revoked ones too, newest first.
+    async fn import_tokens(&self, body: &str) -> Result<Vec<ImportToken>>;
+    /// The token whose hash is `hash`, revoked or not; `NotFound` when none.
+    async fn import_token_by_hash(&self, hash: &[u8]) -> Result<ImportToken>;
+    /// Revokes token `id` of `body` and records `event`, atomically;
+    /// `NotFound` when it is not `body`'s or revoked already.
+    async fn revoke_import_token(
+        &self,
+        id: i64,
+        body: &str,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()>;
 }
 
 /// The audit event of a revocation.

@@ -17,6 +17,7 @@ pub mod certificates;
 pub mod document_check;
 pub mod federated;
 pub mod identity;
+pub mod imports;
 pub mod operator;
 pub mod rarechars;
 pub mod recovery;

@@ -401,59 +401,78 @@ async fn access_matrix_keeps_every_body_to_itself() {
         "/console/scope?sort=in_scope",
         "/console/terms",
         "/console/seals",
+        "/console/imports",
+        "/console/tokens",
     ];
     // The operator's pages: only the operator opens them.
     let op = |v: StatusCode| [v; 6];
-    let row = |old: [StatusCode; 6], new: [StatusCode; 6]| -> [StatusCode; 12] {
-        let mut all = [ok; 12];
+    // The body's imports (officers and admins) and its import tokens
+    // (admins).
+    let admin_imports = [ok, ok];
+    let officer_imports = [ok, absent];
+    let no_imports = [absent, absent];
+    let row = |old: [StatusCode; 6],
+               new: [StatusCode; 6],
+               imports: [StatusCode; 2]|
+     -> [StatusCode; 14] {
+        let mut all = [ok; 14];
         all[..6].copy_from_slice(&old);
-        all[6..].copy_from_slice(&new);
+        all[6..12].copy_from_slice(&new);
+        all[12..].copy_from_slice(&imports);
         all
     };
-    let visitors: Vec<(&str, Browser, Option<&str>, [StatusCode; 12])> = vec![
-        ("nobody", Browser::new(), None, [login; 12]),
-        ("holder", holder, None, [login; 12]),
+    let visitors: Vec<(&str, Browser, Option<&str>, [StatusCode; 14])> = vec![
+        ("nobody", Browser::new(), None, [login; 14]),
+        ("holder", holder, None, [login; 14]),
         (
             "admin_a",
             admin_a,
             Some(A),
-            row([ok, ok, ok, ok, absent, absent], op(absent)),
+            row([ok, ok, ok, ok, absent, absent], op(absent), admin_imports),
         ),
         (
             "officer_a",
             officer_a,
             Some(A),
-            row([ok, absent, absent, absent, ok, ok], op(absent)),
+            row(
+                [ok, absent, absent, absent, ok, ok],
+                op(absent),
+                officer_imports,
+            ),
         ),
         (
             "auditor_a",
             auditor_a,
             Some(A),
-            row([ok, absent, ok, ok, absent, absent], op(absent)),
+            row([ok, absent, ok, ok, absent, absent], op(absent), no_imports),
         ),
         (
             "auditor_b",
             auditor_b,
             Some(B),
-            row([ok, absent, ok, ok, absent, absent], op(absent)),
+            row([ok, absent, ok, ok, absent, absent], op(absent), no_imports),
         ),
         (
             "admin_b",
             admin_b,
             Some(B),
-            row([ok, ok, ok, ok, absent, absent], op(absent)),
+            row([ok, ok, ok, ok, absent, absent], op(absent), admin_imports),
         ),
         (
             "officer_b",
             officer_b,
             Some(B),
-            row([ok, absent, absent, absent, ok, ok], op(absent)),
+            row(
+                [ok, absent, absent, absent, ok, ok],
+                op(absent),
+                officer_imports,
+            ),
         ),
         (
             "operator",
             operator,
             None,
-            row([ok, ok, ok, ok, absent, absent], op(ok)),
+            row([ok, ok, ok, ok, absent, absent], op(ok), no_imports),
         ),
     ];
     let reference = |app: &App| {
@@ -557,7 +576,7 @@ async fn access_matrix_keeps_every_body_to_itself() {
         }
         // Every form: (path, fields). The operator's are refused input
         // (so nothing changes); the unlink's reason is too short.
-        let forms: [(&str, Vec<(&str, &str)>); 8] = [
+        let forms: [(&str, Vec<(&str, &str)>); 11] = [
             ("/console/bodies", vec![("code", "Bad Code"), ("name", "x")]),
             (
                 "/console/bodies/rename",
@@ -595,6 +614,11 @@ async fn access_matrix_keeps_every_body_to_itself() {
                 "/console/staff/reset",
                 vec![("username", staff_of(if body == Some(A) { B } else { A })[2])],
             ),
+            // No such upload or token: absent for everyone; an empty
+            // label is refused input for the admins who issue tokens.
+            ("/console/imports/999/confirm", vec![("mode", "all")]),
+            ("/console/tokens/revoke", vec![("token", "999")]),
+            ("/console/tokens", vec![("label", " ")]),
         ];
         let token = b.get(&app, "/console/login").await.csrf();
         for (path, fields) in &forms {
@@ -604,11 +628,14 @@ async fn access_matrix_keeps_every_body_to_itself() {
             let want = match (who, *path) {
                 ("nobody" | "holder", _) => login,
                 ("operator", p) if p.starts_with("/console/holders") => absent,
+                ("operator", p) if p.starts_with("/console/imports") => absent,
+                ("operator", p) if p.starts_with("/console/tokens") => absent,
                 ("operator", "/console/staff/reset") => absent,
                 ("operator", _) => StatusCode::UNPROCESSABLE_ENTITY,
                 ("officer_a" | "officer_b", "/console/holders/unlink") => {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
+                ("admin_a" | "admin_b", "/console/tokens") => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => absent,
             };
             assert_eq!(a.status, want, "{who} POST {path}: {}", a.body);

@@ -1,7 +1,8 @@
 //! The console of issuing-body staff and platform operators under
 //! `/console`: log-in with password and TOTP, enrolment from the one-time
 //! link, the dashboard, staff management (with resetting a member's
-//! password and second factor), officers' holder support, the audit
+//! password and second factor), officers' holder support, the body's
+//! imports (upload, preview, confirmation) and its import tokens, the audit
 //! log, and the platform operator's pages (issuing bodies, the
 //! qualification-type catalogue, the verification scope, service-terms
 //! versions, seal keys). Its session
@@ -14,6 +15,7 @@
 mod audit;
 mod enrol;
 mod holders;
+mod imports;
 mod operator;
 mod views;
 
@@ -75,6 +77,12 @@ pub fn router() -> Router<AppState> {
             get(operator::terms).post(operator::publish_terms),
         )
         .route("/console/seals", get(operator::seals))
+        .route("/console/imports", get(imports::list).post(imports::upload))
+        .route("/console/imports/{id}", get(imports::show))
+        .route("/console/imports/{id}/rejects.csv", get(imports::rejects))
+        .route("/console/imports/{id}/confirm", post(imports::confirm))
+        .route("/console/tokens", get(imports::tokens).post(imports::issue))
+        .route("/console/tokens/revoke", post(imports::revoke))
 }
 
 /// A signed-in staff member or operator; others are led to the console's
