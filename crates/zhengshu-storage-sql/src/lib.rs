@@ -16,6 +16,7 @@
 
 mod annotations;
 mod audit;
+mod certificates;
 mod codes;
 mod documents;
 mod hot;

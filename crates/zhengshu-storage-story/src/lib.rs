@@ -6,6 +6,7 @@
 #![allow(clippy::missing_panics_doc)]
 
 mod annotations;
+mod certificates;
 mod documents;
 mod identity;
 mod reference;
@@ -15,6 +16,7 @@ mod throttle;
 mod verifications;
 
 pub use annotations::*;
+pub use certificates::*;
 pub use documents::*;
 pub use identity::*;
 pub use reference::*;
@@ -86,7 +88,10 @@ macro_rules! story_tests {
             audit_pages_filter_by_body_and_sort,
             staff_enrol_once_and_use_each_code_once,
             events_about_a_certificate_carry_its_body,
-            holder_accounts_are_found_and_unlinked_by_their_body_only
+            holder_accounts_are_found_and_unlinked_by_their_body_only,
+            certificates_are_revoked_by_their_body_only_and_reinstated,
+            corrections_keep_every_version_and_tell_the_old_identity_when,
+            files_are_stored_by_hash_attached_by_their_body_and_retired
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {
