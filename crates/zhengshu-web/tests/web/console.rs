@@ -388,7 +388,16 @@ async fn access_matrix_keeps_every_body_to_itself() {
     let login = StatusCode::SEE_OTHER;
     let ok = StatusCode::OK;
     let absent = StatusCode::NOT_FOUND;
-    let paths = [
+    let certificate = crate::helpers::certificate_id(&app, zhengshu_demo::PHARMACIST_NUMBER).await;
+    let certificate_page = format!("/console/certificates/{certificate}");
+    let certificates_by_id = format!(
+        "/console/certificates?by=id&q={}",
+        zhengshu_demo::DEMO.id_number
+    );
+    let revoke = format!("{certificate_page}/revoke");
+    let reinstate = format!("{certificate_page}/reinstate");
+    let correct = format!("{certificate_page}/correct");
+    let paths: [&str; 15] = [
         "/console",
         "/console/staff",
         "/console/audit",
@@ -401,18 +410,29 @@ async fn access_matrix_keeps_every_body_to_itself() {
         "/console/scope?sort=in_scope",
         "/console/terms",
         "/console/seals",
+        // The body's certificates: every staff member of the body reads
+        // them (the operator every body's); another body's is absent.
+        "/console/certificates",
+        &certificates_by_id,
+        &certificate_page,
     ];
     // The operator's pages: only the operator opens them.
     let op = |v: StatusCode| [v; 6];
-    let row = |old: [StatusCode; 6], new: [StatusCode; 6]| -> [StatusCode; 12] {
-        let mut all = [ok; 12];
+    let row = |old: [StatusCode; 6], new: [StatusCode; 6]| -> [StatusCode; 15] {
+        let mut all = [ok; 15];
         all[..6].copy_from_slice(&old);
-        all[6..].copy_from_slice(&new);
+        all[6..12].copy_from_slice(&new);
         all
     };
-    let visitors: Vec<(&str, Browser, Option<&str>, [StatusCode; 12])> = vec![
-        ("nobody", Browser::new(), None, [login; 12]),
-        ("holder", holder, None, [login; 12]),
+    // Body B's staff: body A's certificate is absent.
+    let row_b = |old: [StatusCode; 6], new: [StatusCode; 6]| -> [StatusCode; 15] {
+        let mut all = row(old, new);
+        all[14] = absent;
+        all
+    };
+    let visitors: Vec<(&str, Browser, Option<&str>, [StatusCode; 15])> = vec![
+        ("nobody", Browser::new(), None, [login; 15]),
+        ("holder", holder, None, [login; 15]),
         (
             "admin_a",
             admin_a,
@@ -435,19 +455,19 @@ async fn access_matrix_keeps_every_body_to_itself() {
             "auditor_b",
             auditor_b,
             Some(B),
-            row([ok, absent, ok, ok, absent, absent], op(absent)),
+            row_b([ok, absent, ok, ok, absent, absent], op(absent)),
         ),
         (
             "admin_b",
             admin_b,
             Some(B),
-            row([ok, ok, ok, ok, absent, absent], op(absent)),
+            row_b([ok, ok, ok, ok, absent, absent], op(absent)),
         ),
         (
             "officer_b",
             officer_b,
             Some(B),
-            row([ok, absent, absent, absent, ok, ok], op(absent)),
+            row_b([ok, absent, absent, absent, ok, ok], op(absent)),
         ),
         (
             "operator",
@@ -526,7 +546,31 @@ async fn access_matrix_keeps_every_body_to_itself() {
             if a.status != ok {
                 continue;
             }
-            if path.contains("q=") {
+            if path.starts_with("/console/certificates?") {
+                // The demo holder's certificates of the visitor's body only
+                // (every body's for the operator), the ID number masked.
+                let mine = if body == Some(B) {
+                    zhengshu_demo::ECONOMIST_NUMBER
+                } else {
+                    zhengshu_demo::PHARMACIST_NUMBER
+                };
+                assert!(a.body.contains(mine), "{who}: {}", a.body);
+                if body.is_some() {
+                    let theirs = if body == Some(A) {
+                        zhengshu_demo::ECONOMIST_NUMBER
+                    } else {
+                        zhengshu_demo::PHARMACIST_NUMBER
+                    };
+                    assert!(!a.body.contains(theirs), "{who}");
+                }
+                // Only in the search box, as typed; never in the results.
+                assert_eq!(
+                    a.body.matches(zhengshu_demo::DEMO.id_number).count(),
+                    1,
+                    "{who}"
+                );
+            }
+            if path.starts_with("/console/holders?") {
                 // The demo holder holds certificates of both bodies: an
                 // officer sees their body's only, and never the ID number.
                 let (mine, theirs) = if body == Some(A) {
@@ -557,7 +601,10 @@ async fn access_matrix_keeps_every_body_to_itself() {
         }
         // Every form: (path, fields). The operator's are refused input
         // (so nothing changes); the unlink's reason is too short.
-        let forms: [(&str, Vec<(&str, &str)>); 8] = [
+        let forms: [(&str, Vec<(&str, &str)>); 11] = [
+            (&revoke, vec![("reason", "x"), ("confirm", "1")]),
+            (&correct, vec![("name", "张叁"), ("reason", "x")]),
+            (&reinstate, vec![("reason", "x")]),
             ("/console/bodies", vec![("code", "Bad Code"), ("name", "x")]),
             (
                 "/console/bodies/rename",
@@ -603,6 +650,13 @@ async fn access_matrix_keeps_every_body_to_itself() {
             let a = b.post_raw(&app, path, &all).await;
             let want = match (who, *path) {
                 ("nobody" | "holder", _) => login,
+                ("operator", p) if p == revoke => absent,
+                ("officer_a" | "admin_a", p) if p == revoke || p == correct => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                (_, p) if p == revoke || p == correct => absent,
+                ("operator", p) if p == reinstate => StatusCode::UNPROCESSABLE_ENTITY,
+                (_, p) if p == reinstate => absent,
                 ("operator", p) if p.starts_with("/console/holders") => absent,
                 ("operator", "/console/staff/reset") => absent,
                 ("operator", _) => StatusCode::UNPROCESSABLE_ENTITY,
