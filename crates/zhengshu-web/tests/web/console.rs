@@ -397,6 +397,7 @@ async fn access_matrix_keeps_every_body_to_itself() {
     let revoke = format!("{certificate_page}/revoke");
     let reinstate = format!("{certificate_page}/reinstate");
     let correct = format!("{certificate_page}/correct");
+    let retire = format!("{certificate_page}/files/999999/retire");
     let paths: [&str; 15] = [
         "/console",
         "/console/staff",
@@ -601,8 +602,10 @@ async fn access_matrix_keeps_every_body_to_itself() {
         }
         // Every form: (path, fields). The operator's are refused input
         // (so nothing changes); the unlink's reason is too short.
-        let forms: [(&str, Vec<(&str, &str)>); 11] = [
+        let forms: [(&str, Vec<(&str, &str)>); 12] = [
             (&revoke, vec![("reason", "x"), ("confirm", "1")]),
+            // No such file: absent for everyone, whatever the reason.
+            (&retire, vec![("reason", "上传错了文件")]),
             (&correct, vec![("name", "张叁"), ("reason", "x")]),
             (&reinstate, vec![("reason", "x")]),
             ("/console/bodies", vec![("code", "Bad Code"), ("name", "x")]),
@@ -650,6 +653,7 @@ async fn access_matrix_keeps_every_body_to_itself() {
             let a = b.post_raw(&app, path, &all).await;
             let want = match (who, *path) {
                 ("nobody" | "holder", _) => login,
+                (_, p) if p == retire => absent,
                 ("operator", p) if p == revoke => absent,
                 ("officer_a" | "admin_a", p) if p == revoke || p == correct => {
                     StatusCode::UNPROCESSABLE_ENTITY
