@@ -17,6 +17,7 @@
 mod annotations;
 mod audit;
 mod cache;
+mod certificates;
 mod codes;
 mod documents;
 mod hot;

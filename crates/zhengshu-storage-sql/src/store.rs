@@ -15,11 +15,13 @@ use zhengshu_domain::{
     NewAuditEvent, QualificationType, Revocation, Staff, TermsVersion, Username, VerificationCode,
 };
 use zhengshu_storage::{
-    AuditFilter, CodeCheck, CodePurpose, Conflict, Enrolment, Generated, HolderSearch, ImportToken,
-    ImportTx, IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewHolder, NewImportToken,
-    NewSession, NewStaff, NewStaffSession, NewUpload, NewVerification, Proven, ReferenceChange,
-    Reservation, Result, Retry, SessionRecord, StaffSessionRecord, Storage, StorageError,
-    ThrottleRule, Upload, UploadCounts, UploadState, VerifiableAnnotation, VerificationLog,
+    AuditFilter, CertificateFile, CertificateSearch, CertificateVersion, CodeCheck, CodePurpose,
+    Conflict, Correction, Enrolment, Generated, HolderSearch, ImportToken, ImportTx,
+    IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewFile, NewHolder,
+    NewImportToken, NewSession, NewStaff, NewStaffSession, NewUpload, NewVerification, Proven,
+    ReferenceChange, Reservation, Result, Retry, SessionRecord, StaffSessionRecord, Storage,
+    StorageError, ThrottleRule, Upload, UploadCounts, UploadState, VerifiableAnnotation,
+    VerificationLog,
 };
 
 use crate::cache::{CertificatesKey, Change};
@@ -299,6 +301,91 @@ where
         self.cache.forget(&Change::Certificates);
         self.announce(Some(&appended));
         Ok(())
+    }
+
+    async fn find_certificates(
+        &self,
+        body: Option<&str>,
+        search: &CertificateSearch,
+    ) -> Result<Vec<Certificate>> {
+        self.search_certificates(body, search).await
+    }
+
+    async fn revoke_in_body(
+        &self,
+        id: i64,
+        body: &str,
+        revocation: &Revocation,
+        event: &NewAuditEvent,
+    ) -> Result<()> {
+        let done = self.revoke_of_body(id, body, revocation, event).await;
+        self.cache.forget(&Change::Certificates);
+        done
+    }
+
+    async fn reinstate_certificate(
+        &self,
+        id: i64,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        let done = self.reinstate(id, event, at).await;
+        self.cache.forget(&Change::Certificates);
+        done
+    }
+
+    async fn correct_certificate(
+        &self,
+        id: i64,
+        body: &str,
+        correction: &Correction,
+        event: &NewAuditEvent,
+    ) -> Result<()> {
+        let done = self.correct(id, body, correction, event).await;
+        self.cache.forget(&Change::Certificates);
+        done
+    }
+
+    async fn certificate_versions(&self, id: i64) -> Result<Vec<CertificateVersion>> {
+        self.versions(id).await
+    }
+
+    async fn corrections_of_identity(
+        &self,
+        id: &IdDocument,
+        name: &HolderName,
+    ) -> Result<Vec<Timestamp>> {
+        self.corrected_away(id, name).await
+    }
+
+    async fn add_certificate_file(
+        &self,
+        id: i64,
+        body: &str,
+        file: &NewFile,
+        event: &NewAuditEvent,
+    ) -> Result<i64> {
+        self.attach(id, body, file, event).await
+    }
+
+    async fn certificate_files(&self, id: i64) -> Result<Vec<CertificateFile>> {
+        self.files_of(id).await
+    }
+
+    async fn certificate_file(&self, file: i64) -> Result<(CertificateFile, Vec<u8>)> {
+        self.file_with_content(file).await
+    }
+
+    async fn retire_certificate_file(
+        &self,
+        file: i64,
+        body: &str,
+        by: &str,
+        reason: &str,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.retire(file, body, by, reason, event, at).await
     }
 
     async fn create_holder(&self, holder: &NewHolder, at: Timestamp) -> Result<i64> {

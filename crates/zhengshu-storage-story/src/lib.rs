@@ -7,6 +7,7 @@
 
 mod annotations;
 mod cache;
+mod certificates;
 mod documents;
 mod identity;
 mod reference;
@@ -18,6 +19,7 @@ mod verifications;
 
 pub use annotations::*;
 pub use cache::*;
+pub use certificates::*;
 pub use documents::*;
 pub use identity::*;
 pub use reference::*;
@@ -92,7 +94,10 @@ macro_rules! story_tests {
             events_about_a_certificate_carry_its_body,
             holder_accounts_are_found_and_unlinked_by_their_body_only,
             a_cached_store_reads_its_own_writes,
-            uploads_and_import_tokens_stay_with_their_body
+            uploads_and_import_tokens_stay_with_their_body,
+            certificates_are_revoked_by_their_body_only_and_reinstated,
+            corrections_keep_every_version_and_tell_the_old_identity_when,
+            files_are_stored_by_hash_attached_by_their_body_and_retired
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod annotations;
+pub mod certificates;
 pub mod codes;
 pub mod documents;
 mod error;
@@ -31,6 +32,9 @@ use zhengshu_domain::{
 };
 
 pub use annotations::{Generated, Job, Retry};
+pub use certificates::{
+    CertificateFile, CertificateSearch, CertificateVersion, Correction, NewFile,
+};
 pub use codes::{CodeCheck, CodePurpose, NewCode};
 pub use documents::IssuedDocument;
 pub use error::{Conflict, StorageError};
@@ -231,6 +235,86 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         number: &CertificateNumber,
         revocation: &Revocation,
         actor: &Actor,
+    ) -> Result<()>;
+
+    /// The visible certificates of `body` (of every body for `None`) that
+    /// `search` finds, by number, at most [`certificates::SEARCH_LIMIT`].
+    async fn find_certificates(
+        &self,
+        body: Option<&str>,
+        search: &CertificateSearch,
+    ) -> Result<Vec<Certificate>>;
+    /// Revokes certificate `id` if it is a visible, valid certificate of
+    /// `body`, and records `event`, in one transaction: `NotFound` when it
+    /// is not one of `body`'s, `Conflict::AlreadyRevoked` when revoked.
+    async fn revoke_in_body(
+        &self,
+        id: i64,
+        body: &str,
+        revocation: &Revocation,
+        event: &NewAuditEvent,
+    ) -> Result<()>;
+    /// Undoes the revocation of certificate `id` and records `event`, in
+    /// one transaction: `NotFound` when absent, `Conflict::Changed` when
+    /// it is not revoked.
+    async fn reinstate_certificate(
+        &self,
+        id: i64,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()>;
+
+    /// Corrects certificate `id` of `body`: its fields become
+    /// `correction.after`, the version replaced is kept, and `event` is
+    /// recorded, in one transaction. `NotFound` when it is not a visible
+    /// certificate of `body`; `Conflict::Changed` when it is no longer
+    /// `correction.before`.
+    async fn correct_certificate(
+        &self,
+        id: i64,
+        body: &str,
+        correction: &Correction,
+        event: &NewAuditEvent,
+    ) -> Result<()>;
+    /// The versions corrections replaced of certificate `id`, newest first.
+    async fn certificate_versions(&self, id: i64) -> Result<Vec<CertificateVersion>>;
+    /// When certificates that had this identity (ID document and name)
+    /// were corrected away from it, oldest first: what a holder account
+    /// registered with the old identity is told, and nothing more.
+    async fn corrections_of_identity(
+        &self,
+        id: &IdDocument,
+        name: &HolderName,
+    ) -> Result<Vec<Timestamp>>;
+
+    /// Attaches `file` to certificate `id` of `body` (its content stored
+    /// once under its hash) and records `event`, in one transaction;
+    /// answers the attachment's id. `NotFound` when it is not a visible
+    /// certificate of `body`.
+    async fn add_certificate_file(
+        &self,
+        id: i64,
+        body: &str,
+        file: &NewFile,
+        event: &NewAuditEvent,
+    ) -> Result<i64>;
+    /// The files attached to certificate `id`, retired ones included, in
+    /// the order they were attached.
+    async fn certificate_files(&self, id: i64) -> Result<Vec<CertificateFile>>;
+    /// Attachment `file` with its content.
+    async fn certificate_file(&self, file: i64) -> Result<(CertificateFile, Vec<u8>)>;
+    /// Retires attachment `file` of a certificate of `body` (kept, no
+    /// longer shown to the holder) and records `event`, in one
+    /// transaction: `NotFound` when it is not one of `body`'s,
+    /// `Conflict::Changed` when retired already.
+    async fn retire_certificate_file(
+        &self,
+        file: i64,
+        body: &str,
+        by: &str,
+        reason: &str,
+        event: &NewAuditEvent,
+        at: Timestamp,
     ) -> Result<()>;
 
     /// `Conflict::Username` when the username is taken. Several accounts

@@ -2,7 +2,9 @@
 //! `/console`: log-in with password and TOTP, enrolment from the one-time
 //! link, the dashboard, staff management (with resetting a member's
 //! password and second factor), officers' holder support, the body's
-//! imports (upload, preview, confirmation) and its import tokens, the audit
+//! imports (upload, preview, confirmation) and its import tokens, its
+//! certificates (revocation and its undoing, corrections, electronic
+//! files), the audit
 //! log, and the platform operator's pages (issuing bodies, the
 //! qualification-type catalogue, the verification scope, service-terms
 //! versions, seal keys). Its session
@@ -13,6 +15,7 @@
 //! answers like an absent one.
 
 mod audit;
+mod certificates;
 mod enrol;
 mod holders;
 mod imports;
@@ -56,6 +59,28 @@ pub fn router() -> Router<AppState> {
         .route("/console/staff/reset", post(views::reset_staff))
         .route("/console/holders", get(holders::search))
         .route("/console/holders/unlink", post(holders::unlink))
+        .route("/console/certificates", get(certificates::search))
+        .route("/console/certificates/{id}", get(certificates::show))
+        .route(
+            "/console/certificates/{id}/revoke",
+            post(certificates::revoke),
+        )
+        .route(
+            "/console/certificates/{id}/reinstate",
+            post(certificates::reinstate),
+        )
+        .route(
+            "/console/certificates/{id}/correct",
+            post(certificates::correct),
+        )
+        .route(
+            "/console/certificates/{id}/files",
+            post(certificates::attach),
+        )
+        .route(
+            "/console/certificates/{id}/files/{file}/retire",
+            post(certificates::retire_file),
+        )
         .route("/console/audit", get(audit::list))
         .route("/console/audit.csv", get(audit::csv))
         .route(
