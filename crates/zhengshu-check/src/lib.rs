@@ -35,6 +35,21 @@ use zhengshu_domain::{Day, Outcome};
 
 use reader::{Bad, Pdf, SigDict};
 
+/// Whether `bytes` read as a PDF: the header, the end of the file, and
+/// either a classic cross-reference chain whose trailer names a catalog
+/// that resolves to a dictionary, or a cross-reference stream naming one.
+/// Bounded like every read here; used to refuse files that only claim to
+/// be PDFs.
+pub fn pdf_parses(bytes: &[u8]) -> bool {
+    match Pdf::read(bytes) {
+        Ok(pdf) => pdf
+            .trailer
+            .get(b"Root")
+            .is_some_and(|root| matches!(pdf.resolve(root), Ok(reader::Obj::Dict(_)))),
+        Err(_) => Pdf::xref_stream(bytes),
+    }
+}
+
 /// The name of the ministry's seal.
 pub const MINISTRY_SEAL_NAME: &str = "人力资源和社会保障部专业技术人员职业资格证书专用章";
 /// Purpose line of an issuing body's seal, the end of its name.

@@ -317,6 +317,40 @@ impl<'a> Pdf<'a> {
         })
     }
 
+    /// Whether `bytes` end in a cross-reference stream (PDF 1.5 and
+    /// later): `startxref` points at an indirect object whose dictionary
+    /// is of `/Type /XRef` and names a `/Root`.
+    pub(crate) fn xref_stream(bytes: &[u8]) -> bool {
+        let head = &bytes[..bytes.len().min(1024)];
+        if find_last(head, b"%PDF-").is_none() {
+            return false;
+        }
+        let tail_from = bytes.len().saturating_sub(1024);
+        let tail = &bytes[tail_from..];
+        let Some(at) = find_last(tail, b"startxref") else {
+            return false;
+        };
+        if find_last(&tail[at..], b"%%EOF").is_none() {
+            return false;
+        }
+        let mut lx = Lexer::new(bytes, tail_from + at + b"startxref".len());
+        let Some(start) = lx.number().and_then(|n| usize::try_from(n).ok()) else {
+            return false;
+        };
+        if start >= bytes.len() {
+            return false;
+        }
+        let mut lx = Lexer::new(bytes, start);
+        if lx.number().is_none() || lx.number().is_none() || lx.word() != b"obj" {
+            return false;
+        }
+        let Ok(dict) = lx.object(0) else {
+            return false;
+        };
+        matches!(dict.get(b"Type"), Some(Obj::Name(n)) if n == b"XRef")
+            && dict.get(b"Root").is_some()
+    }
+
     /// Object `num` as its cross-reference places it.
     pub(crate) fn object(&self, num: u32) -> Result<Obj, Bad> {
         let at = *self.offsets.get(&num).ok_or(Bad::Malformed)?;

@@ -22,6 +22,9 @@ pub enum Actor {
     Verifier(String),
     /// A document-generation worker, by its name.
     Worker(String),
+    /// A program importing with an issuing body's import token, by the
+    /// token's id.
+    ImportToken(i64),
 }
 
 impl Actor {
@@ -33,6 +36,7 @@ impl Actor {
             Actor::Cli(s) => format!("cli:{s}"),
             Actor::Verifier(s) => format!("verifier:{s}"),
             Actor::Worker(s) => format!("worker:{s}"),
+            Actor::ImportToken(id) => format!("import-token:{id}"),
         }
     }
 }

@@ -13,6 +13,7 @@
 mod header;
 pub mod photo;
 mod row;
+pub mod upload;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
@@ -47,6 +48,16 @@ pub struct ImportOptions {
     pub batch_size: usize,
     /// Who imports, for the audit log.
     pub actor: Actor,
+    /// Check only: every row is read, checked and written as an import
+    /// would (so that numbers on record are found too), then the whole
+    /// import is discarded; the report counts what an import would do.
+    pub dry_run: bool,
+    /// Keep writing the valid rows after a refusal (then discard them all
+    /// unless `partial`), so that every refusal is found, also those only
+    /// the database can tell (numbers on record); a dry run always does.
+    /// Without it an all-or-nothing import stops writing at the first
+    /// refusal and only checks the rest.
+    pub find_every_refusal: bool,
 }
 
 impl ImportOptions {
@@ -60,6 +71,8 @@ impl ImportOptions {
             photo_store: None,
             batch_size: 1000,
             actor,
+            dry_run: false,
+            find_every_refusal: false,
         }
     }
 }
@@ -119,6 +132,23 @@ pub enum ImportError {
 enum Parsed {
     Batch(Vec<(u64, Result<NewCertificate, Vec<Rejection>>)>),
     Fatal(ImportError),
+}
+
+/// Imports the CSV file at `path`, its photos relative to its folder:
+/// what the command line and an uploaded import both run.
+pub async fn import_path(
+    storage: &dyn Storage,
+    path: &Path,
+    options: &ImportOptions,
+    progress: impl FnMut(u64) + Send,
+) -> Result<Report, ImportError> {
+    let input = std::fs::File::open(path)?;
+    let mut options = options.clone();
+    options.photo_base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf);
+    import(storage, input, &options, progress).await
 }
 
 /// Imports `input`. `progress` is called with the number of rows read
@@ -232,7 +262,8 @@ async fn read_batches(
             }
         }
         // Once the file is bound to be refused as a whole, only validate.
-        let writing = options.partial || report.refused == 0;
+        let writing =
+            options.partial || options.dry_run || options.find_every_refusal || report.refused == 0;
         if writing && !valid.is_empty() {
             let outcomes = db.write(&valid, options.update, now).await?;
             for ((o, line), c) in outcomes.into_iter().zip(lines).zip(&valid) {
@@ -277,7 +308,14 @@ async fn finish(
     }
     let keep = report.refused == 0 || options.partial;
     let wrote = report.inserted + report.updated > 0;
-    if keep && wrote {
+    if options.dry_run {
+        db.rollback().await?;
+        if !keep {
+            report.inserted = 0;
+            report.updated = 0;
+            report.unchanged = 0;
+        }
+    } else if keep && wrote {
         let event = NewAuditEvent {
             context: Default::default(),
             actor: options.actor.clone(),

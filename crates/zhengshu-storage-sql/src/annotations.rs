@@ -66,6 +66,18 @@ where
                 .await
                 .map_err(map_err::<D>)?;
         }
+        // A certificate revoked meanwhile takes no annotation: its row is
+        // locked (or the database is) until this transaction ends.
+        let revoked: Option<i64> =
+            sqlx::query_scalar("SELECT revoked_at_ms FROM certificates WHERE id = $1")
+                .bind(new.certificate_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err::<D>)?;
+        if revoked.is_some() {
+            tx.rollback().await.map_err(map_err::<D>)?;
+            return Err(StorageError::Conflict(Conflict::AlreadyRevoked));
+        }
         let today = new.applied_on;
         // The certificate's applications inside the window; the domain
         // decides which of them count.

@@ -17,6 +17,7 @@
 mod annotations;
 mod audit;
 mod cache;
+mod certificates;
 mod codes;
 mod documents;
 mod hot;
@@ -28,6 +29,7 @@ pub mod rows;
 mod staff;
 mod store;
 mod support;
+mod uploads;
 mod verifications;
 
 use std::collections::HashSet;

@@ -15,10 +15,12 @@ use zhengshu_domain::{
     NewAuditEvent, QualificationType, Revocation, Staff, TermsVersion, Username, VerificationCode,
 };
 use zhengshu_storage::{
-    AuditFilter, CodeCheck, CodePurpose, Conflict, Enrolment, Generated, HolderSearch, ImportTx,
-    IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewHolder, NewSession, NewStaff,
-    NewStaffSession, NewVerification, Proven, ReferenceChange, Reservation, Result, Retry,
-    SessionRecord, StaffSessionRecord, Storage, StorageError, ThrottleRule, VerifiableAnnotation,
+    AuditFilter, CertificateFile, CertificateSearch, CertificateVersion, CodeCheck, CodePurpose,
+    Conflict, Correction, Enrolment, Generated, HolderSearch, ImportToken, ImportTx,
+    IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewFile, NewHolder,
+    NewImportToken, NewSession, NewStaff, NewStaffSession, NewUpload, NewVerification, Proven,
+    ReferenceChange, Reservation, Result, Retry, SessionRecord, StaffSessionRecord, Storage,
+    StorageError, ThrottleRule, Upload, UploadCounts, UploadState, VerifiableAnnotation,
     VerificationLog,
 };
 
@@ -299,6 +301,91 @@ where
         self.cache.forget(&Change::Certificates);
         self.announce(Some(&appended));
         Ok(())
+    }
+
+    async fn find_certificates(
+        &self,
+        body: Option<&str>,
+        search: &CertificateSearch,
+    ) -> Result<Vec<Certificate>> {
+        self.search_certificates(body, search).await
+    }
+
+    async fn revoke_in_body(
+        &self,
+        id: i64,
+        body: &str,
+        revocation: &Revocation,
+        event: &NewAuditEvent,
+    ) -> Result<()> {
+        let done = self.revoke_of_body(id, body, revocation, event).await;
+        self.cache.forget(&Change::Certificates);
+        done
+    }
+
+    async fn reinstate_certificate(
+        &self,
+        id: i64,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        let done = self.reinstate(id, event, at).await;
+        self.cache.forget(&Change::Certificates);
+        done
+    }
+
+    async fn correct_certificate(
+        &self,
+        id: i64,
+        body: &str,
+        correction: &Correction,
+        event: &NewAuditEvent,
+    ) -> Result<()> {
+        let done = self.correct(id, body, correction, event).await;
+        self.cache.forget(&Change::Certificates);
+        done
+    }
+
+    async fn certificate_versions(&self, id: i64) -> Result<Vec<CertificateVersion>> {
+        self.versions(id).await
+    }
+
+    async fn corrections_of_identity(
+        &self,
+        id: &IdDocument,
+        name: &HolderName,
+    ) -> Result<Vec<Timestamp>> {
+        self.corrected_away(id, name).await
+    }
+
+    async fn add_certificate_file(
+        &self,
+        id: i64,
+        body: &str,
+        file: &NewFile,
+        event: &NewAuditEvent,
+    ) -> Result<i64> {
+        self.attach(id, body, file, event).await
+    }
+
+    async fn certificate_files(&self, id: i64) -> Result<Vec<CertificateFile>> {
+        self.files_of(id).await
+    }
+
+    async fn certificate_file(&self, file: i64) -> Result<(CertificateFile, Vec<u8>)> {
+        self.file_with_content(file).await
+    }
+
+    async fn retire_certificate_file(
+        &self,
+        file: i64,
+        body: &str,
+        by: &str,
+        reason: &str,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.retire(file, body, by, reason, event, at).await
     }
 
     async fn create_holder(&self, holder: &NewHolder, at: Timestamp) -> Result<i64> {
@@ -937,5 +1024,78 @@ where
 
     async fn delete_staff_session(&self, token_hash: &[u8]) -> Result<()> {
         self.end_staff_session(token_hash).await
+    }
+    async fn create_upload(
+        &self,
+        new: &NewUpload,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<i64> {
+        self.insert_upload(new, event, at).await
+    }
+
+    async fn upload(&self, id: i64, body: &str) -> Result<Upload> {
+        self.find_upload(id, body).await
+    }
+
+    async fn upload_content(&self, id: i64, body: &str) -> Result<Vec<u8>> {
+        self.find_upload_content(id, body).await
+    }
+
+    async fn uploads_of(&self, body: &str, limit: i64) -> Result<Vec<Upload>> {
+        self.list_uploads(body, limit).await
+    }
+
+    async fn upload_progress(&self, id: i64, rows: i64) -> Result<()> {
+        self.set_upload_progress(id, rows).await
+    }
+
+    async fn finish_upload(
+        &self,
+        id: i64,
+        state: UploadState,
+        counts: &UploadCounts,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.set_upload_finished(id, state, counts, at).await
+    }
+
+    async fn confirm_upload(
+        &self,
+        id: i64,
+        body: &str,
+        valid_only: bool,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.set_upload_confirmed(id, body, valid_only, event, at)
+            .await
+    }
+
+    async fn create_import_token(
+        &self,
+        new: &NewImportToken,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<ImportToken> {
+        self.insert_import_token(new, event, at).await
+    }
+
+    async fn import_tokens(&self, body: &str) -> Result<Vec<ImportToken>> {
+        self.list_import_tokens(body).await
+    }
+
+    async fn import_token_by_hash(&self, hash: &[u8]) -> Result<ImportToken> {
+        self.find_import_token(hash).await
+    }
+
+    async fn revoke_import_token(
+        &self,
+        id: i64,
+        body: &str,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.set_import_token_revoked(id, body, event, at).await
     }
 }

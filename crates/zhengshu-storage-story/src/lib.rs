@@ -7,22 +7,26 @@
 
 mod annotations;
 mod cache;
+mod certificates;
 mod documents;
 mod identity;
 mod reference;
 mod scope;
 mod staff;
 mod throttle;
+mod uploads;
 mod verifications;
 
 pub use annotations::*;
 pub use cache::*;
+pub use certificates::*;
 pub use documents::*;
 pub use identity::*;
 pub use reference::*;
 pub use scope::*;
 pub use staff::*;
 pub use throttle::*;
+pub use uploads::*;
 pub use verifications::*;
 
 use jiff::Timestamp;
@@ -89,7 +93,11 @@ macro_rules! story_tests {
             staff_enrol_once_and_use_each_code_once,
             events_about_a_certificate_carry_its_body,
             holder_accounts_are_found_and_unlinked_by_their_body_only,
-            a_cached_store_reads_its_own_writes
+            a_cached_store_reads_its_own_writes,
+            uploads_and_import_tokens_stay_with_their_body,
+            certificates_are_revoked_by_their_body_only_and_reinstated,
+            corrections_keep_every_version_and_tell_the_old_identity_when,
+            files_are_stored_by_hash_attached_by_their_body_and_retired
         );
     };
     (@each $fresh:expr; $($story:ident),*) => {

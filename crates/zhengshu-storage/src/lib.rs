@@ -11,10 +11,12 @@
 #![forbid(unsafe_code)]
 
 pub mod annotations;
+pub mod certificates;
 pub mod codes;
 pub mod documents;
 mod error;
 pub mod identity;
+pub mod imports;
 pub mod reference;
 pub mod staff;
 mod vault;
@@ -30,10 +32,14 @@ use zhengshu_domain::{
 };
 
 pub use annotations::{Generated, Job, Retry};
+pub use certificates::{
+    CertificateFile, CertificateSearch, CertificateVersion, Correction, NewFile,
+};
 pub use codes::{CodeCheck, CodePurpose, NewCode};
 pub use documents::IssuedDocument;
 pub use error::{Conflict, StorageError};
 pub use identity::Proven;
+pub use imports::{ImportToken, NewImportToken, NewUpload, Upload, UploadCounts, UploadState};
 pub use reference::ReferenceChange;
 pub use staff::{
     AuditFilter, AuditHeadSink, Enrolment, HolderSearch, LinkedHolder, NewStaff, NewStaffSession,
@@ -229,6 +235,86 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         number: &CertificateNumber,
         revocation: &Revocation,
         actor: &Actor,
+    ) -> Result<()>;
+
+    /// The visible certificates of `body` (of every body for `None`) that
+    /// `search` finds, by number, at most [`certificates::SEARCH_LIMIT`].
+    async fn find_certificates(
+        &self,
+        body: Option<&str>,
+        search: &CertificateSearch,
+    ) -> Result<Vec<Certificate>>;
+    /// Revokes certificate `id` if it is a visible, valid certificate of
+    /// `body`, and records `event`, in one transaction: `NotFound` when it
+    /// is not one of `body`'s, `Conflict::AlreadyRevoked` when revoked.
+    async fn revoke_in_body(
+        &self,
+        id: i64,
+        body: &str,
+        revocation: &Revocation,
+        event: &NewAuditEvent,
+    ) -> Result<()>;
+    /// Undoes the revocation of certificate `id` and records `event`, in
+    /// one transaction: `NotFound` when absent, `Conflict::Changed` when
+    /// it is not revoked.
+    async fn reinstate_certificate(
+        &self,
+        id: i64,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()>;
+
+    /// Corrects certificate `id` of `body`: its fields become
+    /// `correction.after`, the version replaced is kept, and `event` is
+    /// recorded, in one transaction. `NotFound` when it is not a visible
+    /// certificate of `body`; `Conflict::Changed` when it is no longer
+    /// `correction.before`.
+    async fn correct_certificate(
+        &self,
+        id: i64,
+        body: &str,
+        correction: &Correction,
+        event: &NewAuditEvent,
+    ) -> Result<()>;
+    /// The versions corrections replaced of certificate `id`, newest first.
+    async fn certificate_versions(&self, id: i64) -> Result<Vec<CertificateVersion>>;
+    /// When certificates that had this identity (ID document and name)
+    /// were corrected away from it, oldest first: what a holder account
+    /// registered with the old identity is told, and nothing more.
+    async fn corrections_of_identity(
+        &self,
+        id: &IdDocument,
+        name: &HolderName,
+    ) -> Result<Vec<Timestamp>>;
+
+    /// Attaches `file` to certificate `id` of `body` (its content stored
+    /// once under its hash) and records `event`, in one transaction;
+    /// answers the attachment's id. `NotFound` when it is not a visible
+    /// certificate of `body`.
+    async fn add_certificate_file(
+        &self,
+        id: i64,
+        body: &str,
+        file: &NewFile,
+        event: &NewAuditEvent,
+    ) -> Result<i64>;
+    /// The files attached to certificate `id`, retired ones included, in
+    /// the order they were attached.
+    async fn certificate_files(&self, id: i64) -> Result<Vec<CertificateFile>>;
+    /// Attachment `file` with its content.
+    async fn certificate_file(&self, file: i64) -> Result<(CertificateFile, Vec<u8>)>;
+    /// Retires attachment `file` of a certificate of `body` (kept, no
+    /// longer shown to the holder) and records `event`, in one
+    /// transaction: `NotFound` when it is not one of `body`'s,
+    /// `Conflict::Changed` when retired already.
+    async fn retire_certificate_file(
+        &self,
+        file: i64,
+        body: &str,
+        by: &str,
+        reason: &str,
+        event: &NewAuditEvent,
+        at: Timestamp,
     ) -> Result<()>;
 
     /// `Conflict::Username` when the username is taken. Several accounts
@@ -518,6 +604,67 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         expires_at: Timestamp,
     ) -> Result<()>;
     async fn delete_staff_session(&self, token_hash: &[u8]) -> Result<()>;
+
+    /// Stores an upload of `new.body` and records `event` (its subject
+    /// becomes `import:ID`), atomically; answers the upload's id.
+    async fn create_upload(
+        &self,
+        new: &NewUpload,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<i64>;
+    /// Upload `id` if it is `body`'s; `NotFound` otherwise.
+    async fn upload(&self, id: i64, body: &str) -> Result<Upload>;
+    /// The file of upload `id` of `body`; `NotFound` once the import has
+    /// ended (the file is dropped then).
+    async fn upload_content(&self, id: i64, body: &str) -> Result<Vec<u8>>;
+    /// The newest `limit` uploads of `body`, newest first.
+    async fn uploads_of(&self, body: &str, limit: i64) -> Result<Vec<Upload>>;
+    /// Records how many rows a running check or import has read.
+    async fn upload_progress(&self, id: i64, rows: i64) -> Result<()>;
+    /// Records the end of a check or an import: its state and counts; a
+    /// finished upload's file is dropped.
+    async fn finish_upload(
+        &self,
+        id: i64,
+        state: UploadState,
+        counts: &UploadCounts,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Moves a checked upload of `body` to importing (all rows, or the
+    /// valid ones only) and records `event`, atomically;
+    /// `Conflict::Changed` when it is not (or no longer) checked, so that
+    /// an upload is imported once however many confirmations arrive.
+    async fn confirm_upload(
+        &self,
+        id: i64,
+        body: &str,
+        valid_only: bool,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()>;
+
+    /// Stores an import token and records `event` (its subject becomes
+    /// `import-token:ID`), atomically.
+    async fn create_import_token(
+        &self,
+        new: &NewImportToken,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<ImportToken>;
+    /// The import tokens of `body`, revoked ones too, newest first.
+    async fn import_tokens(&self, body: &str) -> Result<Vec<ImportToken>>;
+    /// The token whose hash is `hash`, revoked or not; `NotFound` when none.
+    async fn import_token_by_hash(&self, hash: &[u8]) -> Result<ImportToken>;
+    /// Revokes token `id` of `body` and records `event`, atomically;
+    /// `NotFound` when it is not `body`'s or revoked already.
+    async fn revoke_import_token(
+        &self,
+        id: i64,
+        body: &str,
+        event: &NewAuditEvent,
+        at: Timestamp,
+    ) -> Result<()>;
 }
 
 /// The audit event of a revocation.

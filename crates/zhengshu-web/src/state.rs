@@ -138,6 +138,10 @@ pub struct AppState {
     /// The exam-registration platform, as an OpenID Connect provider;
     /// `None`: no federated log-in is offered.
     pub platform: Option<Arc<zhengshu_oidc::RelyingParty>>,
+    /// Where imports from the console and the import API store photos
+    /// (named by their SHA-256, as `zhengshu import` does); `None` refuses
+    /// such imports (their checks still run).
+    pub photo_store: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -173,6 +177,7 @@ impl AppState {
             identity_limits: IdentityLimits::default(),
             metrics_token: None,
             platform: None,
+            photo_store: None,
         }
     }
 

@@ -1,4 +1,5 @@
-//! `zhengshu import`: runs the importer with a progress bar when standard
+//! `zhengshu import`: runs the importer (`zhengshu_import::import_path`,
+//! as the console's uploads do) with a progress bar when standard
 //! error is a terminal, prints the refusals line by line and one summary
 //! line.
 
@@ -35,22 +36,16 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<(), Failure> {
     let body =
         BodyCode::parse(&args.body).map_err(|e| anyhow::anyhow!("--body {:?}: {e}", args.body))?;
     let stdin = args.file.as_os_str() == "-";
-    let input: Box<dyn std::io::Read + Send> = if stdin {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(
-            std::fs::File::open(&args.file)
-                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", args.file.display()))?,
-        )
-    };
+    if !stdin {
+        // Refused early, before the database is opened.
+        std::fs::File::open(&args.file)
+            .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", args.file.display()))?;
+    }
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
     let mut options = ImportOptions::new(body, Actor::Cli(user));
     options.partial = args.partial;
     options.update = args.update;
     options.photo_store = Some(config.data_dir.join("photos"));
-    if !stdin {
-        options.photo_base = args.file.parent().map(PathBuf::from);
-    }
     if args.partial {
         options.rejects = Some(args.rejects.clone().unwrap_or_else(|| {
             let mut p = args.file.clone().into_os_string();
@@ -77,12 +72,18 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<(), Failure> {
     });
     let started = std::time::Instant::now();
     let progress_bar = bar.clone();
-    let result = zhengshu_import::import(&*storage, input, &options, move |rows| {
+    let progress = move |rows| {
         if let Some(b) = &progress_bar {
             b.set_position(rows);
         }
-    })
-    .await;
+    };
+    // A file goes the way an upload from the console goes; standard input
+    // has no folder for photos.
+    let result = if stdin {
+        zhengshu_import::import(&*storage, std::io::stdin(), &options, progress).await
+    } else {
+        zhengshu_import::import_path(&*storage, &args.file, &options, progress).await
+    };
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -149,6 +149,7 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     state.fonts = Arc::new(RareFonts::from_files(config.web.rare_fonts.clone()));
     let renderer = Arc::new(renderer);
     state.renderer = Some(renderer.clone());
+    state.photo_store = Some(config.data_dir.join("photos"));
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers = if config.worker.in_serve > 0 {
         let w = worker(

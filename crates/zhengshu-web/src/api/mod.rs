@@ -1,8 +1,9 @@
 //! The holder JSON API described by the README and the OpenAPI document
 //! (`/api/v1/openapi.json`): registration, sessions (bearer tokens),
 //! service terms, the holder's certificates and annotations, the
-//! rare-character search, public verification and its scope (no session), and the demo
-//! listing. Every `/api/v1/me/*` route
+//! rare-character search, public verification and its scope (no session), the demo
+//! listing, and an issuing body's imports with its import token
+//! (`/api/v1/console/imports`). Every `/api/v1/me/*` route
 //! takes an [`ApiHolder`], so it answers 401 without a valid token and 403
 //! `terms_not_accepted` until the current terms are agreed; a certificate
 //! of somebody else is 404. Handlers parse requests into domain types, call
@@ -11,6 +12,7 @@
 
 mod annotations;
 mod certificates;
+mod console;
 mod demo;
 mod error;
 mod extract;
@@ -87,5 +89,7 @@ pub fn router() -> Router<AppState> {
             post(verify_document::verify_document),
         )
         .route("/api/v1/verify/{code}", get(verify::by_code))
+        .route("/api/v1/console/imports", post(console::upload))
+        .route("/api/v1/console/imports/{id}", get(console::status))
         .layer(axum::middleware::from_fn(error::render))
 }

@@ -42,6 +42,8 @@ use utoipa::{Modify, OpenApi};
         super::verify::by_number,
         super::verify::batch,
         super::verify_document::verify_document,
+        super::console::upload,
+        super::console::status,
     ),
     components(schemas(super::ErrorBody)),
     modifiers(&BearerAuth),
@@ -55,6 +57,7 @@ use utoipa::{Modify, OpenApi};
         (name = "rare-chars", description = "生僻字输入: rare-character search"),
         (name = "scope", description = "证书查询验证范围: which certificates can be checked"),
         (name = "verify", description = "证书查验: public verification, no account needed, rate limited"),
+        (name = "imports", description = "An issuing body's imports, with an import token its admin issues in the console"),
     )
 )]
 pub struct ApiDoc;
@@ -70,6 +73,18 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some("The token of POST /api/v1/sessions"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "import_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An issuing body's import token (`zsi_…`), issued by its admin in the \
+                         console",
+                    ))
                     .build(),
             ),
         );

@@ -1,5 +1,7 @@
 //! The holder's certificates: the list (with what to do when it is
-//! empty), [证书信息] with every field, [详情] with the status and a
+//! empty, and the dates of corrections that took certificates away from
+//! the registered identity), [证书信息] with every field and the
+//! certificate's electronic files ([查看文件], [下载文件]), [详情] with the status and a
 //! revocation's time and reason, and the [下载] page with the annotation
 //! state. A certificate of somebody else is 404, like one that does not
 //! exist.
@@ -15,7 +17,7 @@ use zhengshu_domain::{Certificate, CertificateStatus, Holder};
 use super::extract::{Csrf, PageHolder};
 use super::{Chrome, PageError, china_time, path_id, render};
 use crate::i18n::{Arg, Lang};
-use crate::services::{self, annotations, certificates, verification};
+use crate::services::{self, annotations, certificates, corrections, files, verification};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -66,6 +68,9 @@ struct ListPage {
     chrome: Chrome,
     rows: Vec<Row>,
     empty: Option<EmptyHelp>,
+    /// The latest correction that took a certificate away from this
+    /// account's identity: when, never what it changed.
+    corrected: Option<String>,
 }
 
 async fn empty_help(state: &AppState, lang: Lang, h: &Holder) -> Result<EmptyHelp, PageError> {
@@ -108,10 +113,23 @@ async fn list(
     } else {
         None
     };
+    let corrected = if h.unlinked_at.is_none() {
+        corrections::corrected_away(&state, &h.id_document, &h.name)
+            .await?
+            .into_iter()
+            .next_back()
+            .map(|at| {
+                let date = zhengshu_domain::day_in_china(at).to_string();
+                lang.t_args("certificates-corrected", &[("date", Arg::Str(&date))])
+            })
+    } else {
+        None
+    };
     let page = ListPage {
         chrome: Chrome::new(lang, &csrf, Some(&h), "/certificates", lang.t("list-title")),
         rows: certs.iter().map(|c| Row::of(&state, c)).collect(),
         empty,
+        corrected,
     };
     Ok(render(StatusCode::OK, &page))
 }
@@ -187,6 +205,8 @@ struct InformationPage {
     id: i64,
     fields: Vec<Field>,
     revoked: Option<Revoked>,
+    /// The certificate's electronic files: (id, title).
+    files: Vec<(i64, String)>,
 }
 
 async fn information(
@@ -203,6 +223,11 @@ async fn information(
         id: c.id,
         fields: fields(lang, &c),
         revoked: revoked(&c),
+        files: files::holders(&state, &h, &c)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f.title))
+            .collect(),
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -13,6 +13,7 @@ mod certificates;
 mod console;
 mod error;
 mod extract;
+mod files;
 mod fonts;
 mod identity;
 mod platform;
@@ -50,6 +51,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(terms::router())
         .merge(identity::router())
         .merge(certificates::router())
+        .merge(files::router())
         .merge(annotations::router())
         .merge(rarechars::router())
         .merge(recovery::router())

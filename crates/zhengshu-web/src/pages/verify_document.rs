@@ -135,7 +135,7 @@ async fn upload(
 }
 
 /// The boundary of a `multipart/form-data` content type.
-fn boundary(content_type: &str) -> Option<String> {
+pub(crate) fn boundary(content_type: &str) -> Option<String> {
     let (kind, params) = content_type.split_once(';')?;
     if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
         return None;
@@ -157,7 +157,7 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 
 /// The named parts of a `multipart/form-data` body (RFC 7578): at most a
 /// few, each `(name, content)`; anything malformed ends the list.
-fn parts<'a>(body: &'a [u8], boundary: &str) -> Vec<(String, &'a [u8])> {
+pub(crate) fn parts<'a>(body: &'a [u8], boundary: &str) -> Vec<(String, &'a [u8])> {
     let delimiter = format!("--{boundary}");
     let next = format!("\r\n--{boundary}");
     let mut out = Vec::new();

@@ -30,7 +30,7 @@ pub struct Registration {
     pub password_confirmation: Option<String>,
 }
 
-fn name_error(e: &NameError) -> FieldError {
+pub(crate) fn name_error(e: &NameError) -> FieldError {
     let f = FieldError::new("name", e.code());
     match e {
         NameError::BadChar(cp) => f.with("codepoint", format!("U+{cp:04X}")),
@@ -40,7 +40,7 @@ fn name_error(e: &NameError) -> FieldError {
     }
 }
 
-fn id_error(e: &IdError) -> FieldError {
+pub(crate) fn id_error(e: &IdError) -> FieldError {
     let f = FieldError::new("id_number", e.code());
     match e {
         IdError::WrongLength(n) => f.with("count", n),

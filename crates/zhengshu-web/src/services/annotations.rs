@@ -103,6 +103,9 @@ async fn check_apply(
     let a = match state.storage.apply_annotation(&new, &state.policy).await {
         Ok(a) => a,
         Err(StorageError::LimitReached(limit)) => return Err(limit_reached(limit)),
+        Err(StorageError::Conflict(zhengshu_storage::Conflict::AlreadyRevoked)) => {
+            return Err(Error::CertificateRevoked);
+        }
         Err(e) => return Err(e.into()),
     };
     if let Some(wake) = &state.workers {

@@ -14,12 +14,16 @@
 pub mod accounts;
 pub mod annotations;
 pub mod certificates;
+pub mod corrections;
 pub mod document_check;
 pub mod federated;
+pub mod files;
 pub mod identity;
+pub mod imports;
 pub mod operator;
 pub mod rarechars;
 pub mod recovery;
+pub mod revocation;
 pub mod scope;
 pub mod sessions;
 pub mod staff;

@@ -39,6 +39,8 @@ async fn the_openapi_document_describes_every_route() {
         ("post", "/api/v1/verify"),
         ("post", "/api/v1/verify/batch"),
         ("post", "/api/v1/verify/document"),
+        ("post", "/api/v1/console/imports"),
+        ("get", "/api/v1/console/imports/{id}"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     assert_eq!(

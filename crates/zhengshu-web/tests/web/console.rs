@@ -388,7 +388,17 @@ async fn access_matrix_keeps_every_body_to_itself() {
     let login = StatusCode::SEE_OTHER;
     let ok = StatusCode::OK;
     let absent = StatusCode::NOT_FOUND;
-    let paths = [
+    let certificate = crate::helpers::certificate_id(&app, zhengshu_demo::PHARMACIST_NUMBER).await;
+    let certificate_page = format!("/console/certificates/{certificate}");
+    let certificates_by_id = format!(
+        "/console/certificates?by=id&q={}",
+        zhengshu_demo::DEMO.id_number
+    );
+    let revoke = format!("{certificate_page}/revoke");
+    let reinstate = format!("{certificate_page}/reinstate");
+    let correct = format!("{certificate_page}/correct");
+    let retire = format!("{certificate_page}/files/999999/retire");
+    let paths: [&str; 17] = [
         "/console",
         "/console/staff",
         "/console/audit",
@@ -401,59 +411,92 @@ async fn access_matrix_keeps_every_body_to_itself() {
         "/console/scope?sort=in_scope",
         "/console/terms",
         "/console/seals",
+        "/console/imports",
+        "/console/tokens",
+        // The body's certificates: every staff member of the body reads
+        // them (the operator every body's); another body's is absent.
+        "/console/certificates",
+        &certificates_by_id,
+        &certificate_page,
     ];
     // The operator's pages: only the operator opens them.
     let op = |v: StatusCode| [v; 6];
-    let row = |old: [StatusCode; 6], new: [StatusCode; 6]| -> [StatusCode; 12] {
-        let mut all = [ok; 12];
+    // The body's imports (officers and admins) and its import tokens
+    // (admins).
+    let admin_imports = [ok, ok];
+    let officer_imports = [ok, absent];
+    let no_imports = [absent, absent];
+    let row = |old: [StatusCode; 6],
+               new: [StatusCode; 6],
+               imports: [StatusCode; 2]|
+     -> [StatusCode; 17] {
+        let mut all = [ok; 17];
         all[..6].copy_from_slice(&old);
-        all[6..].copy_from_slice(&new);
+        all[6..12].copy_from_slice(&new);
+        all[12..14].copy_from_slice(&imports);
         all
     };
-    let visitors: Vec<(&str, Browser, Option<&str>, [StatusCode; 12])> = vec![
-        ("nobody", Browser::new(), None, [login; 12]),
-        ("holder", holder, None, [login; 12]),
+    // Body B's staff: body A's certificate is absent.
+    let row_b = |old: [StatusCode; 6],
+                 new: [StatusCode; 6],
+                 imports: [StatusCode; 2]|
+     -> [StatusCode; 17] {
+        let mut all = row(old, new, imports);
+        all[16] = absent;
+        all
+    };
+    let visitors: Vec<(&str, Browser, Option<&str>, [StatusCode; 17])> = vec![
+        ("nobody", Browser::new(), None, [login; 17]),
+        ("holder", holder, None, [login; 17]),
         (
             "admin_a",
             admin_a,
             Some(A),
-            row([ok, ok, ok, ok, absent, absent], op(absent)),
+            row([ok, ok, ok, ok, absent, absent], op(absent), admin_imports),
         ),
         (
             "officer_a",
             officer_a,
             Some(A),
-            row([ok, absent, absent, absent, ok, ok], op(absent)),
+            row(
+                [ok, absent, absent, absent, ok, ok],
+                op(absent),
+                officer_imports,
+            ),
         ),
         (
             "auditor_a",
             auditor_a,
             Some(A),
-            row([ok, absent, ok, ok, absent, absent], op(absent)),
+            row([ok, absent, ok, ok, absent, absent], op(absent), no_imports),
         ),
         (
             "auditor_b",
             auditor_b,
             Some(B),
-            row([ok, absent, ok, ok, absent, absent], op(absent)),
+            row_b([ok, absent, ok, ok, absent, absent], op(absent), no_imports),
         ),
         (
             "admin_b",
             admin_b,
             Some(B),
-            row([ok, ok, ok, ok, absent, absent], op(absent)),
+            row_b([ok, ok, ok, ok, absent, absent], op(absent), admin_imports),
         ),
         (
             "officer_b",
             officer_b,
             Some(B),
-            row([ok, absent, absent, absent, ok, ok], op(absent)),
+            row_b(
+                [ok, absent, absent, absent, ok, ok],
+                op(absent),
+                officer_imports,
+            ),
         ),
         (
             "operator",
             operator,
             None,
-            row([ok, ok, ok, ok, absent, absent], op(ok)),
+            row([ok, ok, ok, ok, absent, absent], op(ok), no_imports),
         ),
     ];
     let reference = |app: &App| {
@@ -526,7 +569,31 @@ async fn access_matrix_keeps_every_body_to_itself() {
             if a.status != ok {
                 continue;
             }
-            if path.contains("q=") {
+            if path.starts_with("/console/certificates?") {
+                // The demo holder's certificates of the visitor's body only
+                // (every body's for the operator), the ID number masked.
+                let mine = if body == Some(B) {
+                    zhengshu_demo::ECONOMIST_NUMBER
+                } else {
+                    zhengshu_demo::PHARMACIST_NUMBER
+                };
+                assert!(a.body.contains(mine), "{who}: {}", a.body);
+                if body.is_some() {
+                    let theirs = if body == Some(A) {
+                        zhengshu_demo::ECONOMIST_NUMBER
+                    } else {
+                        zhengshu_demo::PHARMACIST_NUMBER
+                    };
+                    assert!(!a.body.contains(theirs), "{who}");
+                }
+                // Only in the search box, as typed; never in the results.
+                assert_eq!(
+                    a.body.matches(zhengshu_demo::DEMO.id_number).count(),
+                    1,
+                    "{who}"
+                );
+            }
+            if path.starts_with("/console/holders?") {
                 // The demo holder holds certificates of both bodies: an
                 // officer sees their body's only, and never the ID number.
                 let (mine, theirs) = if body == Some(A) {
@@ -557,7 +624,12 @@ async fn access_matrix_keeps_every_body_to_itself() {
         }
         // Every form: (path, fields). The operator's are refused input
         // (so nothing changes); the unlink's reason is too short.
-        let forms: [(&str, Vec<(&str, &str)>); 8] = [
+        let forms: [(&str, Vec<(&str, &str)>); 15] = [
+            (&revoke, vec![("reason", "x"), ("confirm", "1")]),
+            // No such file: absent for everyone, whatever the reason.
+            (&retire, vec![("reason", "上传错了文件")]),
+            (&correct, vec![("name", "张叁"), ("reason", "x")]),
+            (&reinstate, vec![("reason", "x")]),
             ("/console/bodies", vec![("code", "Bad Code"), ("name", "x")]),
             (
                 "/console/bodies/rename",
@@ -595,6 +667,11 @@ async fn access_matrix_keeps_every_body_to_itself() {
                 "/console/staff/reset",
                 vec![("username", staff_of(if body == Some(A) { B } else { A })[2])],
             ),
+            // No such upload or token: absent for everyone; an empty
+            // label is refused input for the admins who issue tokens.
+            ("/console/imports/999/confirm", vec![("mode", "all")]),
+            ("/console/tokens/revoke", vec![("token", "999")]),
+            ("/console/tokens", vec![("label", " ")]),
         ];
         let token = b.get(&app, "/console/login").await.csrf();
         for (path, fields) in &forms {
@@ -603,12 +680,23 @@ async fn access_matrix_keeps_every_body_to_itself() {
             let a = b.post_raw(&app, path, &all).await;
             let want = match (who, *path) {
                 ("nobody" | "holder", _) => login,
+                (_, p) if p == retire => absent,
+                ("operator", p) if p == revoke => absent,
+                ("officer_a" | "admin_a", p) if p == revoke || p == correct => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                (_, p) if p == revoke || p == correct => absent,
+                ("operator", p) if p == reinstate => StatusCode::UNPROCESSABLE_ENTITY,
+                (_, p) if p == reinstate => absent,
                 ("operator", p) if p.starts_with("/console/holders") => absent,
+                ("operator", p) if p.starts_with("/console/imports") => absent,
+                ("operator", p) if p.starts_with("/console/tokens") => absent,
                 ("operator", "/console/staff/reset") => absent,
                 ("operator", _) => StatusCode::UNPROCESSABLE_ENTITY,
                 ("officer_a" | "officer_b", "/console/holders/unlink") => {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
+                ("admin_a" | "admin_b", "/console/tokens") => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => absent,
             };
             assert_eq!(a.status, want, "{who} POST {path}: {}", a.body);

@@ -231,6 +231,9 @@ async fn annotation_flow(
     click(c, "#annotation-apply").await;
     wait_for_path(c, |p| p.ends_with("/annotate")).await;
     click(c, "#annotation-submit").await;
+    // The application is made (its page reached) before the clock moves:
+    // the form's own label 加注有效期 must not count as the answer.
+    wait_for_path(c, |p| p.ends_with("/download")).await;
     wait_for_text(c, "加注有效", 30).await;
     app.clock.advance(jiff::SignedDuration::from_hours(24 * 91));
     // The session has ended too by then: log in again.

@@ -1,7 +1,10 @@
 //! The console of issuing-body staff and platform operators under
 //! `/console`: log-in with password and TOTP, enrolment from the one-time
 //! link, the dashboard, staff management (with resetting a member's
-//! password and second factor), officers' holder support, the audit
+//! password and second factor), officers' holder support, the body's
+//! imports (upload, preview, confirmation) and its import tokens, its
+//! certificates (revocation and its undoing, corrections, electronic
+//! files), the audit
 //! log, and the platform operator's pages (issuing bodies, the
 //! qualification-type catalogue, the verification scope, service-terms
 //! versions, seal keys). Its session
@@ -12,8 +15,10 @@
 //! answers like an absent one.
 
 mod audit;
+mod certificates;
 mod enrol;
 mod holders;
+mod imports;
 mod operator;
 mod views;
 
@@ -54,6 +59,28 @@ pub fn router() -> Router<AppState> {
         .route("/console/staff/reset", post(views::reset_staff))
         .route("/console/holders", get(holders::search))
         .route("/console/holders/unlink", post(holders::unlink))
+        .route("/console/certificates", get(certificates::search))
+        .route("/console/certificates/{id}", get(certificates::show))
+        .route(
+            "/console/certificates/{id}/revoke",
+            post(certificates::revoke),
+        )
+        .route(
+            "/console/certificates/{id}/reinstate",
+            post(certificates::reinstate),
+        )
+        .route(
+            "/console/certificates/{id}/correct",
+            post(certificates::correct),
+        )
+        .route(
+            "/console/certificates/{id}/files",
+            post(certificates::attach),
+        )
+        .route(
+            "/console/certificates/{id}/files/{file}/retire",
+            post(certificates::retire_file),
+        )
         .route("/console/audit", get(audit::list))
         .route("/console/audit.csv", get(audit::csv))
         .route(
@@ -75,6 +102,12 @@ pub fn router() -> Router<AppState> {
             get(operator::terms).post(operator::publish_terms),
         )
         .route("/console/seals", get(operator::seals))
+        .route("/console/imports", get(imports::list).post(imports::upload))
+        .route("/console/imports/{id}", get(imports::show))
+        .route("/console/imports/{id}/rejects.csv", get(imports::rejects))
+        .route("/console/imports/{id}/confirm", post(imports::confirm))
+        .route("/console/tokens", get(imports::tokens).post(imports::issue))
+        .route("/console/tokens/revoke", post(imports::revoke))
 }
 
 /// A signed-in staff member or operator; others are led to the console's

@@ -1,0 +1,475 @@
+//! An issuing body's imports from the console and the import API, over
+//! the importer the command line runs (`zhengshu_import::import_upload`,
+//! which lays an upload out and calls `import_path`): an upload (a CSV
+//! file, or a zip of it and its photos) is refused at once when it cannot
+//! be laid out (hostile zips included), else stored and checked in the
+//! background — every row read, checked and written as an import would,
+//! then discarded — so that the page shows the preview (rows read, valid,
+//! refused, each refusal by line and column); a confirmation imports it
+//! all or nothing, or its valid rows only. The import API's token imports
+//! at once, without a preview, in the mode it asks for.
+//!
+//! The body is always the caller's own: an officer's or admin's, or the
+//! token's; an upload or a token of another body is `NotFound`. Only an
+//! admin issues and revokes tokens, which are shown once and kept as
+//! hashes. Every upload, confirmation, issue and revocation is audited.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use sha2::{Digest, Sha256};
+use zhengshu_domain::{Actor, BodyCode, Role, Staff};
+use zhengshu_import::upload::{UnpackError, UploadError, lay_out};
+use zhengshu_import::{ImportOptions, Report};
+use zhengshu_storage::{
+    Conflict, ImportToken, NewImportToken, NewUpload, StorageError, Upload, UploadCounts,
+    UploadState,
+};
+
+use super::staff::event;
+use super::{Error, FieldError, sessions};
+use crate::state::AppState;
+
+/// The largest upload accepted (a zip with its photos).
+pub const MAX_UPLOAD: usize = 32 * 1024 * 1024;
+/// The uploads a page lists.
+pub const LISTED: i64 = 20;
+/// The longest token label, in characters.
+pub const LABEL_CHARS: usize = 60;
+/// What a token starts with, so that it can be recognised in a leak.
+pub const TOKEN_PREFIX: &str = "zsi_";
+
+/// The body whose imports `me` runs: an officer's or admin's own.
+pub fn import_body(me: &Staff) -> Result<&BodyCode, Error> {
+    match (me.role, &me.body) {
+        (Role::Officer | Role::Admin, Some(b)) => Ok(b),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// The body whose import tokens `me` manages: an admin's own.
+pub fn token_body(me: &Staff) -> Result<&BodyCode, Error> {
+    match (me.role, &me.body) {
+        (Role::Admin, Some(b)) => Ok(b),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// The refusal of a file that cannot be laid out, for the `file` field.
+fn unpack_refusal(e: &UnpackError) -> Error {
+    if let UnpackError::Io(io) = e {
+        return Error::Internal(format!("laying an upload out: {io}"));
+    }
+    let mut f = FieldError::new("file", e.code())
+        .with("entries", zhengshu_import::upload::MAX_ENTRIES)
+        .with("mib", zhengshu_import::upload::MAX_TOTAL >> 20)
+        .with("csv_mib", zhengshu_import::upload::MAX_CSV >> 20);
+    if let Some(entry) = e.entry() {
+        f = f.with("entry", entry);
+    }
+    Error::Validation(vec![f])
+}
+
+/// Checks that `bytes` can be laid out (then forgets the folder), so that
+/// a hostile or broken file is refused before anything is stored.
+async fn check_layout(bytes: &[u8]) -> Result<(), Error> {
+    if bytes.is_empty() {
+        return Err(Error::Validation(vec![FieldError::new(
+            "file",
+            "upload_empty",
+        )]));
+    }
+    if bytes.len() > MAX_UPLOAD {
+        return Err(Error::Validation(vec![
+            FieldError::new("file", "upload_too_large").with("mib", MAX_UPLOAD >> 20),
+        ]));
+    }
+    let copy = bytes.to_vec();
+    let laid = tokio::task::spawn_blocking(move || lay_out(&copy).map(drop))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    laid.map_err(|e| unpack_refusal(&e))
+}
+
+/// A file name fit to show and record: its last part, printable, short.
+fn clean_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = last.chars().filter(|c| !c.is_control()).take(100).collect();
+    if clean.trim().is_empty() {
+        "upload".into()
+    } else {
+        clean
+    }
+}
+
+/// The audit record of an upload's file.
+fn file_json(name: &str, bytes: &[u8]) -> String {
+    serde_json::json!({
+        "file": name,
+        "bytes": bytes.len(),
+        "sha256": hex::encode(Sha256::digest(bytes)),
+    })
+    .to_string()
+}
+
+/// Stores an officer's upload and starts its check; answers its id.
+pub async fn upload(
+    state: &AppState,
+    me: &Staff,
+    file_name: &str,
+    bytes: Vec<u8>,
+    address: &str,
+) -> Result<i64, Error> {
+    let body = import_body(me)?.clone();
+    check_layout(&bytes).await?;
+    let name = clean_name(file_name);
+    let actor = Actor::Staff(me.username.as_str().to_owned());
+    let e = event(
+        &actor,
+        Some(me.role),
+        Some(body.as_str()),
+        Some(address),
+        "import.upload",
+        String::new(),
+        Some(file_json(&name, &bytes)),
+    );
+    let new = NewUpload {
+        body: body.clone(),
+        created_by: actor.label(),
+        file_name: name,
+        content: bytes,
+        state: UploadState::Checking,
+        valid_only: false,
+    };
+    let id = state
+        .storage
+        .create_upload(&new, &e, state.clock.now())
+        .await?;
+    spawn(state, id, body, actor, Work::Check);
+    Ok(id)
+}
+
+/// Imports a checked upload: every row or none (`valid_only` false), or
+/// the valid rows only. `Conflict` when it is not (or no longer) checked.
+pub async fn confirm(
+    state: &AppState,
+    me: &Staff,
+    id: i64,
+    valid_only: bool,
+    address: &str,
+) -> Result<(), Error> {
+    let body = import_body(me)?.clone();
+    // Absent or another body's: not found, before anything else.
+    state.storage.upload(id, body.as_str()).await?;
+    let actor = Actor::Staff(me.username.as_str().to_owned());
+    let e = event(
+        &actor,
+        Some(me.role),
+        Some(body.as_str()),
+        Some(address),
+        "import.confirm",
+        format!("import:{id}"),
+        Some(serde_json::json!({ "valid_only": valid_only }).to_string()),
+    );
+    match state
+        .storage
+        .confirm_upload(id, body.as_str(), valid_only, &e, state.clock.now())
+        .await
+    {
+        Ok(()) => {}
+        Err(StorageError::Conflict(Conflict::Changed)) => {
+            return Err(Error::Validation(vec![FieldError::new(
+                "confirm",
+                "import_not_checked",
+            )]));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    spawn(state, id, body, actor, Work::Import { valid_only });
+    Ok(())
+}
+
+/// Upload `id` of `me`'s body.
+pub async fn find(state: &AppState, me: &Staff, id: i64) -> Result<Upload, Error> {
+    let body = import_body(me)?;
+    Ok(state.storage.upload(id, body.as_str()).await?)
+}
+
+/// The newest uploads of `me`'s body.
+pub async fn recent(state: &AppState, me: &Staff) -> Result<Vec<Upload>, Error> {
+    let body = import_body(me)?;
+    Ok(state.storage.uploads_of(body.as_str(), LISTED).await?)
+}
+
+/// One refused row or field of an upload's report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Refusal {
+    pub line: u64,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// The refusals of an upload's report.
+pub fn refusals(u: &Upload) -> Vec<Refusal> {
+    serde_json::from_str(&u.counts.rejections).unwrap_or_default()
+}
+
+/// What to do with an upload in the background.
+#[derive(Debug, Clone, Copy)]
+enum Work {
+    Check,
+    Import { valid_only: bool },
+}
+
+/// Runs `work` on upload `id` in the background, recording its progress
+/// and its end on the upload.
+fn spawn(state: &AppState, id: i64, body: BodyCode, actor: Actor, work: Work) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let (next, counts) = run(&state, id, body, actor, work).await;
+        if let Err(e) = state
+            .storage
+            .finish_upload(id, next, &counts, state.clock.now())
+            .await
+        {
+            tracing::error!(upload = id, error = %e, "recording the end of an import failed");
+        }
+    });
+}
+
+async fn run(
+    state: &AppState,
+    id: i64,
+    body: BodyCode,
+    actor: Actor,
+    work: Work,
+) -> (UploadState, UploadCounts) {
+    let failed = |error: String| {
+        (
+            UploadState::Failed,
+            UploadCounts {
+                rejections: "[]".into(),
+                error: Some(error),
+                ..UploadCounts::default()
+            },
+        )
+    };
+    let content = match state.storage.upload_content(id, body.as_str()).await {
+        Ok(c) => c,
+        Err(e) => return failed(format!("the uploaded file cannot be read: {e}")),
+    };
+    let mut options = ImportOptions::new(body, actor);
+    match work {
+        Work::Check => {
+            options.dry_run = true;
+            options.partial = true;
+        }
+        Work::Import { valid_only } => {
+            options.partial = valid_only;
+            // The summary counts what the preview counted.
+            options.find_every_refusal = true;
+            match &state.photo_store {
+                Some(store) => options.photo_store = Some(store.clone()),
+                None => return failed("this service keeps no photos: no data folder".into()),
+            }
+        }
+    }
+    let rows = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let reporter = {
+        let (rows, done, storage) = (rows.clone(), done.clone(), state.storage.clone());
+        tokio::spawn(async move {
+            let mut shown = 0;
+            while !done.load(Ordering::Relaxed) {
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                let now = rows.load(Ordering::Relaxed);
+                if now != shown {
+                    shown = now;
+                    let _ = storage.upload_progress(id, now as i64).await;
+                }
+            }
+        })
+    };
+    let counter = rows.clone();
+    let result =
+        zhengshu_import::upload::import_upload(&*state.storage, content, &options, move |n| {
+            counter.store(n, Ordering::Relaxed)
+        })
+        .await;
+    done.store(true, Ordering::Relaxed);
+    let _ = reporter.await;
+    match result {
+        Ok(report) => (
+            match work {
+                Work::Check => UploadState::Checked,
+                Work::Import { .. } => UploadState::Imported,
+            },
+            counts_of(&report),
+        ),
+        Err(UploadError::Unpack(e)) => failed(e.to_string()),
+        Err(UploadError::Import(e)) => failed(e.to_string()),
+    }
+}
+
+fn counts_of(r: &Report) -> UploadCounts {
+    let refusals: Vec<Refusal> = r
+        .rejections
+        .iter()
+        .map(|x| Refusal {
+            line: x.line,
+            column: x.column.clone(),
+            reason: x.reason.clone(),
+        })
+        .collect();
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    UploadCounts {
+        rows: n(r.rows),
+        refused: n(r.refused),
+        inserted: n(r.inserted),
+        updated: n(r.updated),
+        unchanged: n(r.unchanged),
+        rejections: serde_json::to_string(&refusals).unwrap_or_else(|_| "[]".into()),
+        error: None,
+    }
+}
+
+/// The live token `bearer` names; a revoked or unknown one is refused
+/// alike.
+pub async fn token_of(state: &AppState, bearer: &str) -> Result<ImportToken, Error> {
+    if !bearer.starts_with(TOKEN_PREFIX) {
+        return Err(Error::InvalidCredentials);
+    }
+    match state
+        .storage
+        .import_token_by_hash(&sessions::token_hash(bearer))
+        .await
+    {
+        Ok(t) if t.revoked_at.is_none() => Ok(t),
+        Ok(_) | Err(StorageError::NotFound) => Err(Error::InvalidCredentials),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Stores an upload made with `token` and imports it at once (all rows or
+/// none, or the valid rows only); answers its id.
+pub async fn upload_with_token(
+    state: &AppState,
+    token: &ImportToken,
+    file_name: &str,
+    bytes: Vec<u8>,
+    valid_only: bool,
+    address: &str,
+) -> Result<i64, Error> {
+    check_layout(&bytes).await?;
+    let name = clean_name(file_name);
+    let actor = Actor::ImportToken(token.id);
+    let e = event(
+        &actor,
+        None,
+        Some(token.body.as_str()),
+        Some(address),
+        "import.upload",
+        String::new(),
+        Some(file_json(&name, &bytes)),
+    );
+    let new = NewUpload {
+        body: token.body.clone(),
+        created_by: actor.label(),
+        file_name: name,
+        content: bytes,
+        state: UploadState::Importing,
+        valid_only,
+    };
+    let id = state
+        .storage
+        .create_upload(&new, &e, state.clock.now())
+        .await?;
+    spawn(
+        state,
+        id,
+        token.body.clone(),
+        actor,
+        Work::Import { valid_only },
+    );
+    Ok(id)
+}
+
+/// Upload `id` of the token's body.
+pub async fn find_for_token(
+    state: &AppState,
+    token: &ImportToken,
+    id: i64,
+) -> Result<Upload, Error> {
+    Ok(state.storage.upload(id, token.body.as_str()).await?)
+}
+
+/// The import tokens of `me`'s body.
+pub async fn tokens(state: &AppState, me: &Staff) -> Result<Vec<ImportToken>, Error> {
+    let body = token_body(me)?;
+    Ok(state.storage.import_tokens(body.as_str()).await?)
+}
+
+/// Issues a token of `me`'s body labelled `label`; answers it and the
+/// token itself, which is shown this once.
+pub async fn issue_token(
+    state: &AppState,
+    me: &Staff,
+    label: &str,
+    address: &str,
+) -> Result<(ImportToken, String), Error> {
+    let body = token_body(me)?.clone();
+    let label = label.trim();
+    let chars = label.chars().count();
+    if chars == 0 || chars > LABEL_CHARS || label.chars().any(char::is_control) {
+        return Err(Error::Validation(vec![
+            FieldError::new("label", "token_label").with("max", LABEL_CHARS),
+        ]));
+    }
+    let secret = format!("{TOKEN_PREFIX}{}", sessions::new_token());
+    let actor = Actor::Staff(me.username.as_str().to_owned());
+    let e = event(
+        &actor,
+        Some(me.role),
+        Some(body.as_str()),
+        Some(address),
+        "import_token.issue",
+        String::new(),
+        Some(serde_json::json!({ "label": label }).to_string()),
+    );
+    let new = NewImportToken {
+        body,
+        label: label.to_owned(),
+        token_hash: sessions::token_hash(&secret),
+        created_by: actor.label(),
+    };
+    let token = state
+        .storage
+        .create_import_token(&new, &e, state.clock.now())
+        .await?;
+    Ok((token, secret))
+}
+
+/// Revokes token `id` of `me`'s body; `NotFound` for another body's or
+/// one revoked already.
+pub async fn revoke_token(
+    state: &AppState,
+    me: &Staff,
+    id: i64,
+    address: &str,
+) -> Result<(), Error> {
+    let body = token_body(me)?.clone();
+    let actor = Actor::Staff(me.username.as_str().to_owned());
+    let e = event(
+        &actor,
+        Some(me.role),
+        Some(body.as_str()),
+        Some(address),
+        "import_token.revoke",
+        format!("import-token:{id}"),
+        None,
+    );
+    Ok(state
+        .storage
+        .revoke_import_token(id, body.as_str(), &e, state.clock.now())
+        .await?)
+}
