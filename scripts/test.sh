@@ -46,6 +46,10 @@ banner "format and lints"
 cargo fmt --all --check
 cargo clippy --locked --all-targets -- -D warnings
 
+banner "dependency policy (deny.toml)"
+command -v cargo-deny >/dev/null || cargo install --locked --quiet cargo-deny@0.20.2
+cargo deny --locked check licenses bans sources
+
 banner "PDF validators"
 bash crates/zhengshu-document/tests/setup.sh
 
