@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need and runs every test: formatting, lints, the
-# storage story suite on SQLite and on PostgreSQL, then every crate's tests
-# (PDF validators, headless Chromium). PostgreSQL comes from
+# dependency policy (deny.toml), the storage story suite on SQLite and on
+# PostgreSQL, then every crate's tests (PDF validators, headless Chromium,
+# Schemathesis against the API's OpenAPI document). PostgreSQL comes from
 # ZHENGSHU_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,9 @@ psql "$ZHENGSHU_TEST_PG_URL" -qAtc 'select 1' >/dev/null || {
 banner "Python test tools"
 # The identity tests send one-time codes through a real SMTP server.
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --user --quiet 'aiosmtpd==1.4.6'
+# The API schema test runs Schemathesis against a server of its own
+# (crates/zhengshu/tests/api_schema.rs names the same version).
+python3 -c 'import schemathesis' 2>/dev/null || python3 -m pip install --user --quiet 'schemathesis==4.32.5'
 
 banner "Node.js test tools"
 # The platform log-in tests run a real OpenID Connect provider
@@ -41,6 +45,10 @@ need_packages nodejs:node npm:npm
 banner "format and lints"
 cargo fmt --all --check
 cargo clippy --locked --all-targets -- -D warnings
+
+banner "dependency policy (deny.toml)"
+command -v cargo-deny >/dev/null || cargo install --locked --quiet cargo-deny@0.20.2
+cargo deny --locked check licenses bans sources
 
 banner "PDF validators"
 bash crates/zhengshu-document/tests/setup.sh

@@ -59,7 +59,7 @@ pub use ratelimit::VerifyLimits;
 pub use recorder::Recorder;
 pub use services::document_check::{check_title, reason_text};
 pub use services::staff::invite as invite_staff;
-pub use state::{AppState, Limits};
+pub use state::{AppState, IdentityLimits, Limits};
 
 /// Headers every answer carries: no framing, no sniffing, no inline
 /// scripts or styles, no referrer beyond this site, and no caching unless

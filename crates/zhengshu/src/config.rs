@@ -285,6 +285,73 @@ pub struct DocumentConfig {
     pub keys_dir: Option<PathBuf>,
 }
 
+/// How many attempts an address or an account gets before it is told to
+/// wait (`[throttle]`): failed log-ins within 15 minutes, and codes sent,
+/// failed 管理号 tries and registrations within an hour. Over them 429
+/// with `Retry-After`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThrottleConfig {
+    /// Failed log-ins of one account from one client address.
+    pub login_failures_per_account_client: i64,
+    /// Failed log-ins of one account from all addresses.
+    pub login_failures_per_account: i64,
+    /// Failed log-ins from one client address over all accounts.
+    pub login_failures_per_client: i64,
+    /// One-time codes sent for one account.
+    pub code_sends_per_account: i64,
+    /// One-time codes sent at the request of one client address.
+    pub code_sends_per_client: i64,
+    /// One-time codes sent in all.
+    pub code_sends_global: i64,
+    /// Failed 管理号 tries of one account.
+    pub management_tries_per_account: i64,
+    /// Failed 管理号 tries from one client address.
+    pub management_tries_per_client: i64,
+    /// Registrations from one client address.
+    pub registrations_per_client: i64,
+    /// Registrations in all.
+    pub registrations_global: i64,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        let l = zhengshu_web::Limits::default();
+        let i = zhengshu_web::IdentityLimits::default();
+        Self {
+            login_failures_per_account_client: l.login_failures_per_account_client,
+            login_failures_per_account: l.login_failures_per_account,
+            login_failures_per_client: l.login_failures_per_client,
+            code_sends_per_account: i.sends_per_account,
+            code_sends_per_client: i.sends_per_client,
+            code_sends_global: i.sends_global,
+            management_tries_per_account: i.management_tries_per_account,
+            management_tries_per_client: i.management_tries_per_client,
+            registrations_per_client: i.registrations_per_client,
+            registrations_global: i.registrations_global,
+        }
+    }
+}
+
+impl ThrottleConfig {
+    /// Sets these counts in the server's limits; windows and lifetimes
+    /// stay.
+    pub fn apply(&self, state: &mut zhengshu_web::AppState) {
+        let l = &mut state.limits;
+        l.login_failures_per_account_client = self.login_failures_per_account_client;
+        l.login_failures_per_account = self.login_failures_per_account;
+        l.login_failures_per_client = self.login_failures_per_client;
+        let i = &mut state.identity_limits;
+        i.sends_per_account = self.code_sends_per_account;
+        i.sends_per_client = self.code_sends_per_client;
+        i.sends_global = self.code_sends_global;
+        i.management_tries_per_account = self.management_tries_per_account;
+        i.management_tries_per_client = self.management_tries_per_client;
+        i.registrations_per_client = self.registrations_per_client;
+        i.registrations_global = self.registrations_global;
+    }
+}
+
 /// The annotation workers.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
@@ -339,6 +406,8 @@ pub struct Config {
     pub web: WebConfig,
     /// 证书查验's rate limits (`[verify]`).
     pub verify: zhengshu_web::VerifyLimits,
+    /// Log-in, code, 管理号 and registration throttles (`[throttle]`).
+    pub throttle: ThrottleConfig,
     /// Where one-time codes go (`[notify]`).
     pub notify: NotifyConfig,
     /// The exam-registration platform's log-in (`[platform]`).
@@ -362,6 +431,7 @@ impl Default for Config {
             worker: WorkerSettings::default(),
             web: WebConfig::default(),
             verify: zhengshu_web::VerifyLimits::default(),
+            throttle: ThrottleConfig::default(),
             notify: NotifyConfig::default(),
             platform: None,
             secrets: Secrets::default(),
@@ -398,6 +468,7 @@ const KEYS: &[&str] = &[
     "worker",
     "web",
     "verify",
+    "throttle",
     "platform",
     "secrets",
     "log",
@@ -577,6 +648,7 @@ mod tests {
             env(&[
                 ("ZHENGSHU_ANNOTATION__MAX_IN_WINDOW", "4"),
                 ("ZHENGSHU_VERIFY__PER_ADDRESS_PER_MINUTE", "7"),
+                ("ZHENGSHU_THROTTLE__LOGIN_FAILURES_PER_CLIENT", "1000"),
                 ("ZHENGSHU_PUBLIC_BASE_URL", "https://env.example"),
                 ("ZHENGSHU_TEST_PG_URL", "postgres://ignored"),
                 ("OTHER", "x"),
@@ -589,6 +661,8 @@ mod tests {
         assert_eq!(c.annotation.max_in_window, 4, "env beats file, nested");
         assert_eq!(c.verify.per_address_per_minute, 7);
         assert_eq!(c.verify.global_per_second, 200, "default");
+        assert_eq!(c.throttle.login_failures_per_client, 1000);
+        assert_eq!(c.throttle.login_failures_per_account_client, 5, "default");
         assert_eq!(c.annotation.max_validity_days, 90, "default");
         assert_eq!(c.database_url(), format!("sqlite://{d}/zhengshu.db"));
     }

@@ -134,6 +134,7 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     }
     let mut state = AppState::new(storage, clock, keys.session, config.public_base_url.clone());
     state.set_verify_limits(config.verify);
+    config.throttle.apply(&mut state);
     state.verifier_key = VerifierKey::new(keys.verifier);
     state.policy = Arc::new(config.annotation.clone());
     // The demo endpoint lists what the demo data holds.

@@ -3,13 +3,13 @@
 //! annotation's state as of today, its signed document, and withdrawal.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use zhengshu_domain::Annotation;
 
-use super::{ApiError, ApiHolder, ApiId, ApiJson, ErrorBody};
+use super::{ApiError, ApiHolder, ApiId, ApiJson, ApiQuery, ErrorBody};
 use crate::download::{Disposition, pdf_response};
 use crate::services::annotations;
 use crate::state::AppState;
@@ -17,11 +17,13 @@ use crate::state::AppState;
 /// An application for an annotation (加注).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Application {
-    /// 使用场景, e.g. `self_use` (本人调用).
+    /// 使用场景, one of those the service offers (`self_use`, 本人调用, by
+    /// default).
     #[serde(default)]
     pub scenario: String,
-    /// 加注有效期 in days, 1 to 90 (the configured maximum, also the
-    /// default).
+    /// 加注有效期 in days, from 1 to the configured maximum (90 by
+    /// default), which is also the default.
+    #[schema(minimum = 1)]
     pub days: Option<i64>,
 }
 
@@ -32,7 +34,15 @@ pub struct Application {
     params(("id" = i64, Path, description = "The certificate's id")),
     request_body = Application,
     responses(
-        (status = 202, description = "Accepted: `state` is `generating`", body = AnnotationView),
+        (status = 202, description = "Accepted: `state` is `generating`", body = AnnotationView, links(
+            ("annotation" = (operation_id = "annotation", parameters(("id" = "$response.body#/id")),
+                description = "The annotation's state")),
+            ("annotation_document" = (operation_id = "annotation_document", parameters(("id" = "$response.body#/id")),
+                description = "The annotation's document, once ready")),
+            ("withdraw" = (operation_id = "withdraw", parameters(("id" = "$response.body#/id")),
+                description = "Withdraw the annotation")),
+        )),
+        (status = 403, description = "`terms_not_accepted`, then `identity_not_proven`", body = ErrorBody),
         (status = 409, description = "`annotation_limit` (with `next_possible_on`), `annotation_not_needed` or `certificate_revoked`", body = ErrorBody),
         (status = 422, description = "`validation_failed`: bad `days` or `scenario`", body = ErrorBody),
         (status = 404, description = "Absent, or not this holder's", body = ErrorBody),
@@ -61,7 +71,15 @@ pub async fn apply(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The certificate's id")),
     responses(
-        (status = 200, body = Vec<AnnotationView>),
+        (status = 200, body = Vec<AnnotationView>, links(
+            ("annotation" = (operation_id = "annotation", parameters(("id" = "$response.body#/0/id")),
+                description = "The newest annotation's state")),
+            ("annotation_document" = (operation_id = "annotation_document", parameters(("id" = "$response.body#/0/id")),
+                description = "The newest annotation's document")),
+            ("withdraw" = (operation_id = "withdraw", parameters(("id" = "$response.body#/0/id")),
+                description = "Withdraw the newest annotation")),
+        )),
+        (status = 403, description = "`terms_not_accepted`, then `identity_not_proven`", body = ErrorBody),
         (status = 404, description = "Absent, or not this holder's", body = ErrorBody),
     ))]
 pub async fn annotations(
@@ -80,7 +98,15 @@ pub async fn annotations(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The annotation's id")),
     responses(
-        (status = 200, body = AnnotationView),
+        (status = 200, body = AnnotationView, links(
+            ("annotation" = (operation_id = "annotation", parameters(("id" = "$response.body#/id")),
+                description = "The annotation's state")),
+            ("annotation_document" = (operation_id = "annotation_document", parameters(("id" = "$response.body#/id")),
+                description = "The annotation's document, once ready")),
+            ("withdraw" = (operation_id = "withdraw", parameters(("id" = "$response.body#/id")),
+                description = "Withdraw the annotation")),
+        )),
+        (status = 403, description = "`terms_not_accepted`, then `identity_not_proven`", body = ErrorBody),
         (status = 404, description = "Absent, or not this holder's", body = ErrorBody),
     ))]
 pub async fn annotation(
@@ -98,6 +124,8 @@ pub async fn annotation(
     params(("id" = i64, Path, description = "The annotation's id"), Disposition),
     responses(
         (status = 200, description = "The PDF (`Content-Disposition` with the file name)", content_type = "application/pdf"),
+        (status = 400, description = "`bad_request`: a query string that does not parse", body = ErrorBody),
+        (status = 403, description = "`terms_not_accepted`, then `identity_not_proven`", body = ErrorBody),
         (status = 409, description = "`annotation_not_ready` or `annotation_failed`", body = ErrorBody),
         (status = 410, description = "`annotation_expired` or `annotation_withdrawn`", body = ErrorBody),
         (status = 404, description = "Absent, or not this holder's", body = ErrorBody),
@@ -106,7 +134,7 @@ pub async fn annotation_document(
     State(state): State<AppState>,
     ApiHolder(h): ApiHolder,
     ApiId(id): ApiId,
-    Query(d): Query<Disposition>,
+    ApiQuery(d): ApiQuery<Disposition>,
 ) -> Result<Response, ApiError> {
     let doc = annotations::annotation_document(&state, &h, id, d.inline()).await?;
     Ok(pdf_response(doc, d.inline()))
@@ -119,6 +147,7 @@ pub async fn annotation_document(
     params(("id" = i64, Path, description = "The annotation's id")),
     responses(
         (status = 204),
+        (status = 403, description = "`terms_not_accepted`, then `identity_not_proven`", body = ErrorBody),
         (status = 409, description = "`annotation_not_withdrawable`: not ready, or no longer valid", body = ErrorBody),
         (status = 404, description = "Absent, or not this holder's", body = ErrorBody),
     ))]

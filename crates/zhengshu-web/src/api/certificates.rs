@@ -4,11 +4,11 @@
 //! that does not exist.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Serialize;
 use zhengshu_domain::{Certificate, CertificateStatus};
 
-use super::{ApiError, ApiHolder, ApiId, ErrorBody};
+use super::{ApiError, ApiHolder, ApiId, ApiQuery, ErrorBody};
 use crate::download::{Disposition, pdf_response};
 use crate::services::{annotations, certificates};
 use crate::state::AppState;
@@ -18,9 +18,18 @@ use crate::state::AppState;
 #[utoipa::path(get, path = "/api/v1/me/certificates", tag = "me",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Vec<CertificateSummary>),
+        (status = 200, body = Vec<CertificateSummary>, links(
+            ("certificate" = (operation_id = "certificate", parameters(("id" = "$response.body#/0/id")),
+                description = "The first certificate's fields")),
+            ("apply" = (operation_id = "apply", parameters(("id" = "$response.body#/0/id")),
+                description = "Apply for an annotation of the first certificate")),
+            ("annotations" = (operation_id = "annotations", parameters(("id" = "$response.body#/0/id")),
+                description = "The first certificate's annotations")),
+            ("certificate_document" = (operation_id = "certificate_document", parameters(("id" = "$response.body#/0/id")),
+                description = "The first certificate's document")),
+        )),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "`terms_not_accepted`", body = ErrorBody),
+        (status = 403, description = "`terms_not_accepted`, then `identity_not_proven`", body = ErrorBody),
     ))]
 pub async fn certificates(
     State(state): State<AppState>,
@@ -36,9 +45,16 @@ pub async fn certificates(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The certificate's id")),
     responses(
-        (status = 200, body = CertificateDetail),
+        (status = 200, body = CertificateDetail, links(
+            ("apply" = (operation_id = "apply", parameters(("id" = "$response.body#/id")),
+                description = "Apply for an annotation of this certificate")),
+            ("annotations" = (operation_id = "annotations", parameters(("id" = "$response.body#/id")),
+                description = "This certificate's annotations")),
+            ("certificate_document" = (operation_id = "certificate_document", parameters(("id" = "$response.body#/id")),
+                description = "This certificate's document")),
+        )),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "`terms_not_accepted`", body = ErrorBody),
+        (status = 403, description = "`terms_not_accepted`, then `identity_not_proven`", body = ErrorBody),
         (status = 404, description = "Absent, or not this holder's", body = ErrorBody),
     ))]
 pub async fn certificate(
@@ -56,6 +72,8 @@ pub async fn certificate(
     params(("id" = i64, Path, description = "The certificate's id"), Disposition),
     responses(
         (status = 200, description = "The PDF", content_type = "application/pdf"),
+        (status = 400, description = "`bad_request`: a query string that does not parse", body = ErrorBody),
+        (status = 403, description = "`terms_not_accepted`, then `identity_not_proven`", body = ErrorBody),
         (status = 409, description = "`annotation_required` or `certificate_revoked`", body = ErrorBody),
         (status = 404, description = "Absent, or not this holder's", body = ErrorBody),
     ))]
@@ -63,7 +81,7 @@ pub async fn certificate_document(
     State(state): State<AppState>,
     ApiHolder(h): ApiHolder,
     ApiId(id): ApiId,
-    Query(d): Query<Disposition>,
+    ApiQuery(d): ApiQuery<Disposition>,
 ) -> Result<axum::response::Response, ApiError> {
     let doc = annotations::certificate_document(&state, &h, id, d.inline()).await?;
     Ok(pdf_response(doc, d.inline()))

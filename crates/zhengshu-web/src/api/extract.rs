@@ -3,10 +3,11 @@
 //! act with a holder's credentials and no CSRF token is needed) makes an
 //! [`ApiSignedIn`]; one whose holder agreed to the current terms an
 //! [`ApiHolder`]; a JSON body of the expected shape an [`ApiJson`]; a
-//! numeric id in the path an [`ApiId`].
+//! query string of the expected shape an [`ApiQuery`]; a numeric id in the
+//! path an [`ApiId`], any other path text an [`ApiPath`].
 
 use axum::Json;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use zhengshu_domain::Holder;
@@ -37,6 +38,39 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
                     Error::BadRequest
                 })
             })
+    }
+}
+
+/// A query string; one that does not parse into `T` (a number that is not
+/// one, a parameter twice) is 400 `bad_request` in the error format of the
+/// API, not axum's plain-text answer.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|_| ApiError(Error::BadRequest))
+    }
+}
+
+/// The one parameter of the path as text; one that is not UTF-8 once
+/// percent-decoded is 400 `bad_request` in the API's format.
+#[derive(Debug, Clone)]
+pub struct ApiPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|_| ApiError(Error::BadRequest))
     }
 }
 

@@ -19,16 +19,41 @@ use crate::state::AppState;
 /// A registration (用户注册).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(example = json!({
+    "name": "李𠀾明",
+    "id_type": "resident_id",
+    "id_number": "440106199003070036",
+    "username": "li_yanming",
+    "password": "Qiu-shui 1990 chang",
+}))]
 pub struct Registration {
     /// 持证人姓名, as on the certificate; rare characters welcome.
     pub name: String,
     /// `resident_id`, `passport`, `hk_macao_permit`, `taiwan_permit` or
     /// `foreign_permanent_resident_id`.
+    #[schema(value_type = IdTypeCode)]
     pub id_type: String,
     pub id_number: String,
+    /// 3–32 ASCII letters, digits, `_`, `.` or `-`, starting with a
+    /// letter; compared without regard to case.
+    #[schema(pattern = r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")]
     pub username: String,
-    #[schema(format = Password)]
+    /// 8–128 characters with a letter and a digit, not guessable (not the
+    /// username, not a common password).
+    #[schema(format = Password, min_length = 8, max_length = 128)]
     pub password: String,
+}
+
+/// A kind of ID document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // Describes `Registration::id_type` for OpenAPI.
+pub enum IdTypeCode {
+    ResidentId,
+    Passport,
+    HkMacaoPermit,
+    TaiwanPermit,
+    ForeignPermanentResidentId,
 }
 
 /// The new account.

@@ -95,6 +95,7 @@ pub struct Sent {
     request_body = SendCode,
     responses(
         (status = 202, body = Sent),
+        (status = 403, description = "`terms_not_accepted`", body = ErrorBody),
         (status = 409, description = "`no_contact`", body = ErrorBody),
         (status = 429, description = "`too_many_attempts`, with `Retry-After`", body = ErrorBody),
         (status = 503, description = "`code_not_sent`", body = ErrorBody),
@@ -128,6 +129,8 @@ pub async fn send_code(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ProveByCode {
+    /// The six digits sent.
+    #[schema(pattern = "^[0-9]{6}$")]
     pub code: String,
 }
 
@@ -152,6 +155,7 @@ pub struct ProofAnswer {
     request_body = ProveByCode,
     responses(
         (status = 200, body = ProofAnswer),
+        (status = 403, description = "`terms_not_accepted`", body = ErrorBody),
         (status = 409, description = "`identity_held`: another account proved it equally or more strongly", body = ErrorBody),
         (status = 422, description = "`code_wrong` or `code_expired`", body = ErrorBody),
     ))]
@@ -173,6 +177,7 @@ pub async fn prove_by_code(
     request_body = ProveByManagementNumber,
     responses(
         (status = 200, body = ProofAnswer),
+        (status = 403, description = "`terms_not_accepted`", body = ErrorBody),
         (status = 409, description = "`identity_held`", body = ErrorBody),
         (status = 422, description = "`management_number_wrong`", body = ErrorBody),
         (status = 429, description = "`too_many_attempts`, with `Retry-After`", body = ErrorBody),

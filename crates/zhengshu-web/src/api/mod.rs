@@ -29,7 +29,7 @@ use axum::Router;
 use axum::routing::{delete, get, post};
 
 pub use error::{ApiError, ErrorBody, respond};
-pub use extract::{ApiAgreed, ApiHolder, ApiId, ApiJson, ApiSignedIn};
+pub use extract::{ApiAgreed, ApiHolder, ApiId, ApiJson, ApiPath, ApiQuery, ApiSignedIn};
 pub use verify_document::DocumentReport;
 
 use crate::state::AppState;

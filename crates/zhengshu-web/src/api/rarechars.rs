@@ -1,12 +1,11 @@
 //! 生僻字输入 over the API: the rare-character search behind the picker.
 
 use axum::Json;
-use axum::extract::Query;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, ErrorBody};
+use super::{ApiError, ApiQuery, ErrorBody};
 use crate::services::rarechars::{self, RareCharsQuery};
 
 /// Exactly one of: `pinyin`; `codepoint`; `radical` with `strokes`.
@@ -40,7 +39,7 @@ pub struct RareCharsParams {
         )),
         (status = 400, description = "`invalid_query`, with the reason as a field error", body = ErrorBody),
     ))]
-pub async fn rare_chars(Query(q): Query<RareCharsParams>) -> Result<Response, ApiError> {
+pub async fn rare_chars(ApiQuery(q): ApiQuery<RareCharsParams>) -> Result<Response, ApiError> {
     let q = RareCharsQuery {
         pinyin: q.pinyin,
         codepoint: q.codepoint,

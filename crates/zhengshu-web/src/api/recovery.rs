@@ -40,8 +40,10 @@ pub async fn request(
 #[serde(default)]
 pub struct Reset {
     pub username: String,
+    /// The six digits sent.
+    #[schema(pattern = "^[0-9]{6}$")]
     pub code: String,
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 8, max_length = 128)]
     pub password: String,
 }
 

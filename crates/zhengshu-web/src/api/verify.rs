@@ -6,11 +6,11 @@
 //! of "nothing" answers the same `{"result": "not_found"}`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use zhengshu_domain::{Channel, Outcome};
 
-use super::{ApiError, ApiJson, ErrorBody};
+use super::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::client::ClientAddr;
 use crate::services::verification::{self, Checked, Query};
 use crate::services::{Error, FieldError};
@@ -134,12 +134,13 @@ pub struct BatchResults {
     params(("code" = String, Path, description = "查验码")),
     responses(
         (status = 200, description = "`result` is `valid`, `expired`, `withdrawn`, `revoked` or `not_found` (also for a malformed code)", body = VerifyResult),
+        (status = 400, description = "`bad_request`: a code that is not UTF-8 once percent-decoded", body = ErrorBody),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = ErrorBody),
     ))]
 pub async fn by_code(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath,
 ) -> Result<Json<VerifyResult>, ApiError> {
     verification::admit(&state, &client, 1)?;
     let checked = verification::by_code(&state, &client, Channel::Api, &code).await?;

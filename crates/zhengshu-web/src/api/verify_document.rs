@@ -75,9 +75,15 @@ impl DocumentReport {
     }
 }
 
+/// The bytes of an uploaded file, as the OpenAPI document describes them.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // Describes the request body for OpenAPI.
+pub struct FileBytes(Vec<u8>);
+
 /// Verify an e-certificate file: each check with its status and reason.
 #[utoipa::path(post, path = "/api/v1/verify/document", tag = "verify",
-    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file (at most 5 MiB)"),
+    request_body(content = FileBytes, content_type = "application/pdf", description = "The file (at most 5 MiB)"),
     responses(
         (status = 200, description = "The report; a file that is not a PDF fails its `pdf` check", body = DocumentReport),
         (status = 413, description = "`file_too_large`: over 5 MiB", body = ErrorBody),

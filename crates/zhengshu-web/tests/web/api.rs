@@ -73,6 +73,24 @@ async fn the_openapi_document_describes_every_route() {
             served.status
         );
     }
+    // Links name their target by `operationId`, as OpenAPI spells it, and
+    // the target exists: apply → the annotation → its document, withdrawal.
+    let ids: std::collections::BTreeSet<&str> = paths
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let apply = &doc["paths"]["/api/v1/me/certificates/{id}/annotations"]["post"];
+    let links = apply["responses"]["202"]["links"].as_object().unwrap();
+    for target in ["annotation", "annotation_document", "withdraw"] {
+        let link = links
+            .values()
+            .find(|l| l["operationId"] == target)
+            .unwrap_or_else(|| panic!("no link to {target}: {links:?}"));
+        assert!(ids.contains(target), "{target} is no operation: {ids:?}");
+        assert_eq!(link["parameters"]["id"], "$response.body#/id");
+        assert!(link.get("operation_id").is_none(), "{link}");
+    }
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
