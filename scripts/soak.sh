@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Soak: serves the demo on a fresh SQLite database with the release build
-# (two in-serve workers, the annotation limit and the verification rate
-# limits lifted so that the load keeps generating documents and checking
-# them), runs scripts/soak-load.py (WORKERS holders and verifiers on
+# (two in-serve workers; the annotation limit, the log-in throttles, which
+# count log-ins under way, and the verification rate limits lifted so that
+# six threads of one holder keep logging in, generating documents and
+# checking them), runs scripts/soak-load.py (WORKERS holders and verifiers on
 # keep-alive connections, default 6) for DURATION seconds (default 70),
 # samples the server's resident memory every second, and prints the
 # requests, the errors, the RSS at the 10th and the 60th second and the
@@ -28,6 +29,8 @@ cleanup() {
 trap cleanup EXIT
 
 ZHENGSHU_ANNOTATION__MAX_IN_WINDOW=60000 \
+ZHENGSHU_THROTTLE__LOGIN_FAILURES_PER_ACCOUNT_CLIENT=1000000 \
+ZHENGSHU_THROTTLE__LOGIN_FAILURES_PER_ACCOUNT=1000000 ZHENGSHU_THROTTLE__LOGIN_FAILURES_PER_CLIENT=1000000 \
 ZHENGSHU_VERIFY__PER_ADDRESS_PER_MINUTE=100000000 ZHENGSHU_VERIFY__GLOBAL_PER_SECOND=100000000 \
 ZHENGSHU_LOG__FILTER=warn,zhengshu::serve=info \
   "$bin" --data-dir "$work/data" serve --demo --addr 127.0.0.1:0 > "$work/serve.log" 2>&1 &
