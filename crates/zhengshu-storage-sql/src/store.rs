@@ -17,11 +17,10 @@ use zhengshu_domain::{
 use zhengshu_storage::{
     AuditFilter, CertificateFile, CertificateSearch, CertificateVersion, CodeCheck, CodePurpose,
     Conflict, Correction, Enrolment, Generated, HolderSearch, ImportToken, ImportTx,
-    IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewFile, NewHolder,
-    NewImportToken, NewSession, NewStaff, NewStaffSession, NewUpload, NewVerification, Proven,
-    ReferenceChange, Reservation, Result, Retry, SessionRecord, StaffSessionRecord, Storage,
-    StorageError, ThrottleRule, Upload, UploadCounts, UploadState, VerifiableAnnotation,
-    VerificationLog,
+    IssuedDocument, Job, LinkedHolder, LoginFailures, NewCode, NewFile, NewHolder, NewImportToken,
+    NewSession, NewStaff, NewStaffSession, NewUpload, NewVerification, Proven, ReferenceChange,
+    Reservation, Result, Retry, SessionRecord, StaffSessionRecord, Storage, StorageError,
+    ThrottleRule, Upload, UploadCounts, UploadState, VerifiableAnnotation, VerificationLog,
 };
 
 use crate::cache::{CertificatesKey, Change};
