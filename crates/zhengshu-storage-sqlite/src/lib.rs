@@ -59,7 +59,7 @@ impl Dialect for SqliteDialect {
     // One process owns the file: its workers are woken in-process.
     const ANNOUNCE_JOB: Option<&'static str> = None;
     // Nothing announces another process's writes (a command such as
-    // `zhengshu import` or `revoke` beside the server): a cached read is
+    // `zhengshu import` beside the server): a cached read is
     // at most a second old.
     const CACHE_TTL: Duration = Duration::from_secs(1);
 
