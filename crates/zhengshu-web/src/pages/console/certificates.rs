@@ -360,6 +360,21 @@ pub struct ReasonForm {
 
 /// The certificate's page with the refusal of a form: its field errors
 /// (and what was typed), 422; any other error as it is.
+/// The certificate's page after a change that went through, with its
+/// notice.
+async fn changed(
+    state: &AppState,
+    lang: Lang,
+    csrf: &str,
+    me: &Staff,
+    c: &Certificate,
+    notice: &str,
+) -> Result<Response, PageError> {
+    let mut out = page(state, lang, csrf, me, c).await?;
+    out.notice = Some(lang.t(notice));
+    Ok(render(StatusCode::OK, &out))
+}
+
 async fn refused(
     state: &AppState,
     lang: Lang,
@@ -412,11 +427,7 @@ pub async fn revoke(
         };
     }
     match revocation::revoke(&state, &me, id, &form.reason, &client).await {
-        Ok(done) => {
-            let mut out = page(&state, lang, &csrf, &me, &done).await?;
-            out.notice = Some(lang.t("console-revoked"));
-            Ok(render(StatusCode::OK, &out))
-        }
+        Ok(done) => changed(&state, lang, &csrf, &me, &done, "console-revoked").await,
         Err(e) => {
             let now = revocation::certificate(&state, &me, id).await?;
             refused(&state, lang, &csrf, &me, &now, e, form.reason).await
@@ -437,11 +448,7 @@ pub async fn reinstate(
         return Err(PageError(Error::NotFound));
     }
     match revocation::reinstate(&state, &me, id, &form.reason, &client).await {
-        Ok(done) => {
-            let mut out = page(&state, lang, &csrf, &me, &done).await?;
-            out.notice = Some(lang.t("console-reinstated"));
-            Ok(render(StatusCode::OK, &out))
-        }
+        Ok(done) => changed(&state, lang, &csrf, &me, &done, "console-reinstated").await,
         Err(e) => {
             let c = revocation::certificate(&state, &me, id).await?;
             refused(&state, lang, &csrf, &me, &c, e, form.reason).await
@@ -462,11 +469,7 @@ pub async fn correct(
         return Err(PageError(Error::NotFound));
     }
     match corrections::correct(&state, &me, id, &form, &client).await {
-        Ok(done) => {
-            let mut out = page(&state, lang, &csrf, &me, &done).await?;
-            out.notice = Some(lang.t("console-corrected"));
-            Ok(render(StatusCode::OK, &out))
-        }
+        Ok(done) => changed(&state, lang, &csrf, &me, &done, "console-corrected").await,
         Err(e) => {
             let Some(errors) = field_errors(&e, lang) else {
                 return Err(e.into());
@@ -535,9 +538,7 @@ pub async fn attach(
     match files::attach(&state, &me, id, &title, field("file"), &client).await {
         Ok(_) => {
             let c = revocation::certificate(&state, &me, id).await?;
-            let mut out = page(&state, lang, &csrf, &me, &c).await?;
-            out.notice = Some(lang.t("console-file-added"));
-            Ok(render(StatusCode::OK, &out))
+            changed(&state, lang, &csrf, &me, &c, "console-file-added").await
         }
         Err(e) => {
             let Some(errors) = field_errors(&e, lang) else {
@@ -573,9 +574,7 @@ pub async fn retire_file(
     match files::retire(&state, &me, id, file, &form.reason, &client).await {
         Ok(()) => {
             let c = revocation::certificate(&state, &me, id).await?;
-            let mut out = page(&state, lang, &csrf, &me, &c).await?;
-            out.notice = Some(lang.t("console-file-retired"));
-            Ok(render(StatusCode::OK, &out))
+            changed(&state, lang, &csrf, &me, &c, "console-file-retired").await
         }
         Err(e) => {
             let Some(errors) = field_errors(&e, lang) else {
