@@ -3,6 +3,13 @@
 //! proof may take an identity away from another account. Names and ID
 //! numbers are not secrets, so an account sees certificates only once its
 //! identity is proven; at most one account holds a proven identity.
+//!
+//! The identity is the ID document; certificates are matched by the
+//! document and the name. After an issuing body corrects a holder's name
+//! (or ID number), the certificates carry the corrected details and the
+//! holder registers again with them: the new account's proof then takes
+//! the identity from the old account, whose registration no longer
+//! matches any certificate ([`IdentityProof::takes`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +29,16 @@ pub enum IdentityProof {
     /// The exam-registration platform's verified claims (OpenID Connect):
     /// strong.
     Federated,
+}
+
+/// Whether the registrations (name and ID document) of the proving account
+/// and of the account holding the identity match a certificate on record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OnRecord {
+    /// The proving account's registration matches a certificate.
+    pub prover: bool,
+    /// The holding account's registration matches a certificate.
+    pub holder: bool,
 }
 
 /// The strength of a proof: what decides who keeps an identity.
@@ -75,6 +92,24 @@ impl IdentityProof {
         self.strength() > held.strength()
     }
 
+    /// Whether a proof of this kind takes the identity from an account that
+    /// proved it by `held`, knowing whose registration matches a
+    /// certificate on record. A strictly stronger proof always does
+    /// ([`Self::takes_from`]). Otherwise only a correction moves it: when
+    /// the prover's registration matches a certificate and the holder's
+    /// matches none (its name or ID number was corrected away), a proof at
+    /// least as strong as the holder's takes it. So an account holding an
+    /// identity under details that still match a certificate keeps it
+    /// against any proof no stronger than its own, and a weak proof (the
+    /// 管理号, printed on paper) never takes an identity proven strongly.
+    pub fn takes(self, held: IdentityProof, record: OnRecord) -> bool {
+        self.takes_from(held)
+            || (self.is_proven()
+                && record.prover
+                && !record.holder
+                && self.strength() >= held.strength())
+    }
+
     /// The proof an account keeps after proving again by `self`: the
     /// stronger of the two (a weak proof never lowers a strong one).
     pub fn combined(self, held: IdentityProof) -> IdentityProof {
@@ -116,6 +151,73 @@ mod tests {
         ];
         for (prover, held, taken) in rows {
             assert_eq!(prover.takes_from(held), taken, "{prover:?} vs {held:?}");
+        }
+    }
+
+    #[test]
+    fn a_correction_moves_an_identity_to_the_corrected_details_only() {
+        let corrected = OnRecord {
+            prover: true,
+            holder: false,
+        };
+        // (prover, holder of record, on record, taken)
+        let rows = [
+            // The old account's details match nothing any more: an equal
+            // or stronger proof by the corrected details takes it.
+            (Code, Code, corrected, true),
+            (Federated, Code, corrected, true),
+            (Code, Federated, corrected, true),
+            (ManagementNumber, ManagementNumber, corrected, true),
+            // Never by a weaker proof.
+            (ManagementNumber, Code, corrected, false),
+            (ManagementNumber, Federated, corrected, false),
+            (None, ManagementNumber, corrected, false),
+            // Both match a certificate, or neither, or only the holder:
+            // only a strictly stronger proof, as before.
+            (
+                Code,
+                Code,
+                OnRecord {
+                    prover: true,
+                    holder: true,
+                },
+                false,
+            ),
+            (Code, Code, OnRecord::default(), false),
+            (
+                Code,
+                Code,
+                OnRecord {
+                    prover: false,
+                    holder: true,
+                },
+                false,
+            ),
+            (
+                Code,
+                ManagementNumber,
+                OnRecord {
+                    prover: false,
+                    holder: true,
+                },
+                true,
+            ),
+            (
+                ManagementNumber,
+                ManagementNumber,
+                OnRecord {
+                    prover: true,
+                    holder: true,
+                },
+                false,
+            ),
+        ];
+        for (prover, held, record, taken) in rows {
+            assert_eq!(
+                prover.takes(held, record),
+                taken,
+                "{prover:?} vs {held:?}, {record:?}"
+            );
         }
     }
 

@@ -42,7 +42,7 @@ pub use clock::{Clock, FixedClock, SystemClock, china_tz, day_in_china};
 pub use contact::{Contact, ContactError, Contacts, Email, Phone};
 pub use holder::{Holder, TermsVersion, Username, UsernameError};
 pub use id::{IdDocument, IdError, IdNumber, IdType, resident_check_digit};
-pub use identity::{IdentityProof, Strength};
+pub use identity::{IdentityProof, OnRecord, Strength};
 pub use name::{HolderName, NameError};
 pub use password::{Password, PasswordError, verify_password};
 pub use reference::{BodyCode, IssuingBody, QualificationCode, QualificationType};

@@ -1,18 +1,30 @@
 //! Identity proof: an account's proof recorded, and an identity taken from
-//! an account that held it more weakly, in one write transaction with
-//! their audit events. The partial unique index on proven ID documents is
-//! what keeps a second account from holding the same identity when proofs
+//! an account that held it more weakly (or under details a correction
+//! took away from its certificates), in one write transaction with their
+//! audit events. The partial unique index on proven ID documents is what
+//! keeps a second account from holding the same identity when proofs
 //! race; the domain decides which proof takes from which
-//! ([`IdentityProof::takes_from`]).
+//! ([`IdentityProof::takes`]), from whether each account's registration
+//! matches a visible certificate, read in the same transaction.
 
 use jiff::Timestamp;
+use sqlx::AssertSqlSafe;
 use sqlx::Database;
-use zhengshu_domain::IdentityProof;
-use zhengshu_storage::identity::{proven_event, taken_event};
+use zhengshu_domain::{IdentityProof, OnRecord};
+use zhengshu_storage::identity::{TakenBecause, proven_event, taken_event};
 use zhengshu_storage::{Conflict, Proven, Result, StorageError};
 
 use crate::rows::{identity_proof, ms};
-use crate::{Conn, Dialect, SqlStore, insert_audit, map_err};
+use crate::{Conn, Dialect, SqlStore, VISIBLE, insert_audit, map_err};
+
+/// A visible certificate matching the registration (ID document and name)
+/// of account `$1`, if any.
+fn on_record_sql() -> String {
+    format!(
+        "SELECT c.id FROM certificates c JOIN holders h ON c.id_index = h.id_index \
+         AND c.id_type = h.id_type AND c.name = h.name WHERE h.id = $1 AND {VISIBLE} LIMIT 1"
+    )
+}
 
 impl<D: Dialect> SqlStore<D>
 where
@@ -55,9 +67,18 @@ where
             None => None,
             Some((other, other_proof)) => {
                 let other_proof = identity_proof(&other_proof)?;
-                if !proof.takes_from(other_proof) {
-                    return Err(StorageError::Conflict(Conflict::IdentityHeld));
-                }
+                let because = if proof.takes_from(other_proof) {
+                    TakenBecause::StrongerProof
+                } else {
+                    let record = OnRecord {
+                        prover: Self::on_record(&mut *tx, holder).await?,
+                        holder: Self::on_record(&mut *tx, other).await?,
+                    };
+                    if !proof.takes(other_proof, record) {
+                        return Err(StorageError::Conflict(Conflict::IdentityHeld));
+                    }
+                    TakenBecause::Corrected
+                };
                 sqlx::query(
                     "UPDATE holders SET identity_proof = 'none', identity_proven_at_ms = NULL, \
                      identity_taken_at_ms = $1 WHERE id = $2",
@@ -75,7 +96,7 @@ where
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err::<D>)?;
-                let event = taken_event(other, other_proof, holder);
+                let event = taken_event(other, other_proof, holder, because);
                 appended.push(insert_audit::<D>(&mut tx, &event, at).await?);
                 Some(other)
             }
@@ -105,6 +126,17 @@ where
             proof: now_held,
             taken_from,
         })
+    }
+
+    /// Whether account `holder`'s registration matches a visible
+    /// certificate.
+    async fn on_record(tx: &mut Conn<D>, holder: i64) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(AssertSqlSafe(on_record_sql()))
+            .bind(holder)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err::<D>)?;
+        Ok(found.is_some())
     }
 
     pub(crate) async fn clear_taken(&self, holder: i64) -> Result<()> {

@@ -2,7 +2,10 @@
 //! at most one holds it proven; a strictly stronger proof takes it (the
 //! loser is marked to be told, its annotations pass to the prover, both
 //! audited), an equal or weaker one is refused, and simultaneous proofs
-//! leave exactly one holder.
+//! leave exactly one holder. After a correction of the holder's name, an
+//! account registered with the corrected name takes the identity from the
+//! account of the old name by a proof at least as strong, and no other
+//! account does.
 
 use zhengshu_domain::IdentityProof;
 use zhengshu_storage::{Conflict, NewSession, SessionKind, Storage, StorageError};
@@ -99,6 +102,107 @@ pub async fn a_stronger_proof_takes_an_identity_a_weaker_cannot(s: &dyn Storage)
         s.prove_identity(9_999_999, IdentityProof::Code, t1).await,
         Err(StorageError::NotFound)
     ));
+}
+
+pub async fn a_correction_moves_an_identity_to_the_corrected_details(s: &dyn Storage) {
+    use zhengshu_domain::{Actor, HolderName, NewAuditEvent};
+    use zhengshu_storage::Correction;
+    let (cert, old) = crate::seed_annotatable(s).await;
+    s.prove_identity(old, IdentityProof::Code, at(T0))
+        .await
+        .unwrap();
+    let account = |username: &str, name: &str| holder(username, name, ZHANG_ID);
+    // Before the correction: another account of the same details, or of
+    // another name, proves no more than the old account did.
+    let twin = s
+        .create_holder(&account("twin", "张三"), at(T0))
+        .await
+        .unwrap();
+    assert!(held(
+        s.prove_identity(twin, IdentityProof::Code, at(T0)).await
+    ));
+    let early = s
+        .create_holder(&account("early", "张叁"), at(T0))
+        .await
+        .unwrap();
+    assert!(held(
+        s.prove_identity(early, IdentityProof::Code, at(T0)).await
+    ));
+
+    // The issuing body corrects the name 张三 to 张叁.
+    let seen = s.certificate(cert).await.unwrap().data;
+    let mut renamed = seen.clone();
+    renamed.name = HolderName::parse("张叁").unwrap();
+    let t1 = at("2024-06-01T00:00:00Z");
+    s.correct_certificate(
+        cert,
+        "pharmacist_center",
+        &Correction {
+            before: seen,
+            after: renamed,
+            reason: "姓名录入错误".into(),
+            actor: "staff:officer_a".into(),
+            at: t1,
+        },
+        &NewAuditEvent {
+            context: Default::default(),
+            actor: Actor::Staff("officer_a".into()),
+            action: "certificate.correct".into(),
+            subject: "certificate:ZY2024000001".into(),
+            before: None,
+            after: None,
+        },
+    )
+    .await
+    .unwrap();
+
+    // A weaker proof by the corrected details does not take it; nor does
+    // an account whose details match nothing either.
+    let weak = s.create_holder(&account("weak", "张叁"), t1).await.unwrap();
+    assert!(held(
+        s.prove_identity(weak, IdentityProof::ManagementNumber, t1)
+            .await
+    ));
+    let stranger = s
+        .create_holder(&account("stranger", "张四"), t1)
+        .await
+        .unwrap();
+    assert!(held(
+        s.prove_identity(stranger, IdentityProof::Code, t1).await
+    ));
+
+    // The holder registered again with the corrected name: an equal proof
+    // takes the identity from the account of the old name.
+    let t2 = at("2024-06-02T00:00:00Z");
+    let p = s
+        .prove_identity(early, IdentityProof::Code, t2)
+        .await
+        .unwrap();
+    assert_eq!(p.taken_from, Some(old));
+    let lost = s.holder(old).await.unwrap();
+    assert_eq!(lost.identity, IdentityProof::None);
+    assert_eq!(lost.identity_taken_at, Some(t2));
+    assert_eq!(s.holder(early).await.unwrap().identity, IdentityProof::Code);
+    let taken = s
+        .audit_events(Some(&format!("holder:{old}")), 10)
+        .await
+        .unwrap();
+    assert_eq!(taken[0].action, "holder.identity_taken");
+    assert!(
+        taken[0].after.as_deref().unwrap().contains("\"corrected\""),
+        "{:?}",
+        taken[0].after
+    );
+    // The old name's accounts cannot take it back, however they prove.
+    for back in [old, twin] {
+        for proof in [IdentityProof::Code, IdentityProof::Federated] {
+            assert!(held(s.prove_identity(back, proof, t2).await));
+        }
+    }
+    // An account of the corrected details proving no more strongly than
+    // the new holder does not take it either: both match the certificate.
+    assert!(held(s.prove_identity(weak, IdentityProof::Code, t2).await));
+    assert_eq!(s.proven_holder(&lost.id_document).await.unwrap().id, early);
 }
 
 pub async fn the_proven_holder_of_an_identity_is_found_by_its_document(s: &dyn Storage) {

@@ -64,6 +64,7 @@ macro_rules! story_tests {
             revocation_is_atomic_with_its_audit,
             holders_are_unique_by_username_only,
             a_stronger_proof_takes_an_identity_a_weaker_cannot,
+            a_correction_moves_an_identity_to_the_corrected_details,
             the_proven_holder_of_an_identity_is_found_by_its_document,
             twenty_simultaneous_proofs_leave_one_holder,
             a_new_password_ends_every_session,

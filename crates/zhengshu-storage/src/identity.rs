@@ -36,9 +36,32 @@ pub fn proven_event(
     }
 }
 
-/// The audit event of an account losing its identity to a stronger proof
-/// by `prover`.
-pub fn taken_event(holder: i64, before: IdentityProof, prover: i64) -> NewAuditEvent {
+/// Why a proof took an identity from another account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TakenBecause {
+    /// The prover's proof is strictly stronger.
+    StrongerProof,
+    /// The prover registered with the details a certificate carries now,
+    /// the holder with details corrected away.
+    Corrected,
+}
+
+impl TakenBecause {
+    pub fn code(self) -> &'static str {
+        match self {
+            TakenBecause::StrongerProof => "stronger_proof",
+            TakenBecause::Corrected => "corrected",
+        }
+    }
+}
+
+/// The audit event of an account losing its identity to `prover`.
+pub fn taken_event(
+    holder: i64,
+    before: IdentityProof,
+    prover: i64,
+    because: TakenBecause,
+) -> NewAuditEvent {
     NewAuditEvent {
         context: Default::default(),
         actor: Actor::Holder(prover),
@@ -49,6 +72,7 @@ pub fn taken_event(holder: i64, before: IdentityProof, prover: i64) -> NewAuditE
             serde_json::json!({
                 "identity_proof": IdentityProof::None.code(),
                 "taken_by": format!("holder:{prover}"),
+                "because": because.code(),
             })
             .to_string(),
         ),

@@ -328,9 +328,12 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Records that `holder` proved its identity by `proof`, audited, in one
     /// transaction: an account holding the same ID document with a weaker
     /// proof loses it (and is marked to be told at its next log-in, its
-    /// annotations pass to the prover, audited too); one holding it with
-    /// an equal or stronger proof keeps it, and the answer is
-    /// `Conflict::IdentityHeld`. At most one account holds an ID document
+    /// annotations pass to the prover, audited too), and so does one whose
+    /// registration matches no visible certificate any more (a correction
+    /// took them away) when `holder`'s matches one and proves at least as
+    /// strongly ([`zhengshu_domain::IdentityProof::takes`]); otherwise it
+    /// keeps it, and the answer is `Conflict::IdentityHeld`. At most one
+    /// account holds an ID document
     /// proven, however many prove at once. The account keeps the stronger
     /// of its old and new proof.
     async fn prove_identity(

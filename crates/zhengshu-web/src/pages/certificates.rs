@@ -10,11 +10,11 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use zhengshu_domain::{Certificate, CertificateStatus, Holder};
 
-use super::extract::{Csrf, PageHolder};
+use super::extract::{Csrf, PageAgreed, PageHolder};
 use super::{Chrome, PageError, china_time, path_id, render};
 use crate::i18n::{Arg, Lang};
 use crate::services::{self, annotations, certificates, corrections, files, verification};
@@ -101,30 +101,41 @@ async fn empty_help(state: &AppState, lang: Lang, h: &Holder) -> Result<EmptyHel
     })
 }
 
+/// The list of an account that has agreed to the terms. One that has not
+/// proven its identity is sent to prove it, unless corrections took every
+/// certificate away from its registration (an account the holder
+/// registered again with the corrected details may have taken the
+/// identity): then it is shown its empty list and why.
 async fn list(
     State(state): State<AppState>,
     lang: Lang,
     Csrf(csrf): Csrf,
-    PageHolder(h): PageHolder,
+    PageAgreed(h): PageAgreed,
 ) -> Result<Response, PageError> {
-    let certs = certificates::of(&state, &h).await?;
+    let (certs, dates) = if h.identity.is_proven() {
+        let certs = certificates::of(&state, &h).await?;
+        let dates = if h.unlinked_at.is_none() {
+            corrections::corrected_away(&state, &h.id_document, &h.name).await?
+        } else {
+            Vec::new()
+        };
+        (certs, dates)
+    } else {
+        let dates = corrections::corrected_unproven(&state, &h).await?;
+        if dates.is_empty() {
+            return Ok(Redirect::to("/identity?next=%2Fcertificates").into_response());
+        }
+        (Vec::new(), dates)
+    };
     let empty = if certs.is_empty() {
         Some(empty_help(&state, lang, &h).await?)
     } else {
         None
     };
-    let corrected = if h.unlinked_at.is_none() {
-        corrections::corrected_away(&state, &h.id_document, &h.name)
-            .await?
-            .into_iter()
-            .next_back()
-            .map(|at| {
-                let date = zhengshu_domain::day_in_china(at).to_string();
-                lang.t_args("certificates-corrected", &[("date", Arg::Str(&date))])
-            })
-    } else {
-        None
-    };
+    let corrected = dates.into_iter().next_back().map(|at| {
+        let date = zhengshu_domain::day_in_china(at).to_string();
+        lang.t_args("certificates-corrected", &[("date", Arg::Str(&date))])
+    });
     let page = ListPage {
         chrome: Chrome::new(lang, &csrf, Some(&h), "/certificates", lang.t("list-title")),
         rows: certs.iter().map(|c| Row::of(&state, c)).collect(),

@@ -3,7 +3,8 @@
 //! a code to a recorded contact, shown masked, the 管理号 where the
 //! issuing body recorded no contact, or the exam-registration platform's
 //! log-in when one is configured — and the notice to an account whose
-//! identity another account proved more strongly (shown once).
+//! identity another account proved more strongly (shown once), or whose
+//! registration corrections left without certificates.
 
 use askama::Template;
 use axum::Router;
@@ -47,7 +48,8 @@ pub(super) struct IdentityPage {
     /// "Your account has not proven …", or "… proven (by …)".
     pub status: String,
     pub proven: bool,
-    /// The notice that another account took this identity, once.
+    /// The notice that another account took this identity, once; or that
+    /// corrections took every certificate away from the registration.
     pub taken: Option<String>,
     pub channels: Vec<ChannelView>,
     pub management_number: bool,
@@ -70,6 +72,16 @@ async fn page(
     let taken = identity::take_notice(state, holder)
         .await?
         .map(|at| lang.t_args("identity-taken", &[("at", Arg::Str(&china_time(at)))]));
+    // Corrections took every certificate away from this registration: no
+    // proof can help, registering again with the corrected details does.
+    let corrected = services::corrections::corrected_unproven(state, holder).await?;
+    let taken = match corrected.last() {
+        Some(at) => {
+            let date = zhengshu_domain::day_in_china(*at).to_string();
+            Some(lang.t_args("certificates-corrected", &[("date", Arg::Str(&date))]))
+        }
+        None => taken,
+    };
     let proof = lang.t(&format!("identity-proof-{}", holder.identity.code()));
     let status = if holder.identity.is_proven() {
         lang.t_args("identity-proven", &[("proof", Arg::Str(&proof))])

@@ -11,8 +11,8 @@
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use zhengshu_domain::{
-    Actor, Certificate, Day, HolderName, IdDocument, IdType, NewAuditEvent, NewCertificate, Role,
-    Sex, Staff,
+    Actor, Certificate, Day, Holder, HolderName, IdDocument, IdType, NewAuditEvent, NewCertificate,
+    Role, Sex, Staff,
 };
 use zhengshu_storage::{CertificateVersion, Conflict, Correction, StorageError};
 
@@ -258,4 +258,27 @@ pub async fn corrected_away(
     name: &HolderName,
 ) -> Result<Vec<Timestamp>, Error> {
     Ok(state.storage.corrections_of_identity(id, name).await?)
+}
+
+/// The dates of the corrections that took every certificate away from the
+/// registration of an account that has not proven its identity (never
+/// proven, or taken by the account registered again with the corrected
+/// details); empty when anything still matches it, so that it goes and
+/// proves. Such an account has nothing left to prove: its list tells it
+/// why, with the dates only, as any account's list does.
+pub async fn corrected_unproven(state: &AppState, h: &Holder) -> Result<Vec<Timestamp>, Error> {
+    if h.identity.is_proven() || h.unlinked_at.is_some() {
+        return Ok(Vec::new());
+    }
+    let dates = corrected_away(state, &h.id_document, &h.name).await?;
+    if dates.is_empty()
+        || !state
+            .storage
+            .certificates_of(&h.id_document, &h.name)
+            .await?
+            .is_empty()
+    {
+        return Ok(Vec::new());
+    }
+    Ok(dates)
 }

@@ -264,7 +264,7 @@ fn correction_fields(page: &str, changes: &[(&str, &str)]) -> Vec<(String, Strin
     fields
 }
 
-async fn post_correction(
+pub(crate) async fn post_correction(
     app: &App,
     b: &mut Browser,
     cert: i64,

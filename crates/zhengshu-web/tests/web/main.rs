@@ -31,6 +31,7 @@ mod platform;
 mod rarechars;
 mod recovery_pages;
 mod registration;
+mod reregister;
 mod scope;
 mod smtp;
 mod terms;
