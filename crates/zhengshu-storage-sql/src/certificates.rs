@@ -10,8 +10,9 @@
 
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Database};
-use zhengshu_domain::{Certificate, HolderName, IdDocument, NewAuditEvent, Revocation};
-use zhengshu_storage::certificates::SEARCH_LIMIT;
+use zhengshu_domain::{
+    Certificate, CertificateNumber, HolderName, IdDocument, NewAuditEvent, Revocation,
+};
 use zhengshu_storage::{
     CertificateFile, CertificateSearch, CertificateVersion, Conflict, Correction, NewFile, Result,
     StorageError,
@@ -19,6 +20,12 @@ use zhengshu_storage::{
 
 use crate::rows::{CertificateRow, ms, timestamp};
 use crate::{Conn, Dialect, SqlStore, VISIBLE, certificate_where, insert_audit, map_err};
+
+/// A value a search binds.
+enum Value {
+    Text(String),
+    Bytes(Vec<u8>),
+}
 
 /// The certificates of a body (`$1`: the body).
 const OF_BODY: &str = "SELECT c.id FROM certificates c \
@@ -42,70 +49,79 @@ where
         &self,
         body: Option<&str>,
         search: &CertificateSearch,
+        after: Option<&CertificateNumber>,
+        limit: i64,
     ) -> Result<Vec<Certificate>> {
-        // `$1` is the body (when scoped), the search's values follow.
-        let sql = |condition: &str| {
-            let scoped = if body.is_some() {
-                "q.body_code = $1 AND "
-            } else {
-                ""
+        // The parameters: the body (when scoped), the search's values, the
+        // number to start after (when paging), numbered in that order.
+        let sql = |condition: &[&str]| {
+            let mut n = 0;
+            let mut next = || {
+                n += 1;
+                format!("${n}")
             };
-            let condition = if body.is_some() {
-                condition.replace("$2", "$3").replace("$1", "$2")
-            } else {
-                condition.to_owned()
-            };
+            let mut parts = Vec::new();
+            if body.is_some() {
+                parts.push(format!("q.body_code = {}", next()));
+            }
+            for column in condition {
+                parts.push(format!("{column} = {}", next()));
+            }
+            if after.is_some() {
+                parts.push(format!("c.number > {}", next()));
+            }
             certificate_where::<D>(&format!(
-                "{scoped}{condition} ORDER BY c.number LIMIT {SEARCH_LIMIT}"
+                "{} ORDER BY c.number LIMIT {limit}",
+                parts.join(" AND ")
             ))
         };
-        let mut rows: Vec<CertificateRow> = Vec::new();
-        match search {
+        let lookups: Vec<(String, Vec<Value>)> = match search {
             CertificateSearch::Number(n) => {
-                let mut q =
-                    sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql("c.number = $1")));
-                if let Some(b) = body {
-                    q = q.bind(b.to_owned());
-                }
-                rows = q
-                    .bind(n.as_str().to_owned())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_err::<D>)?;
+                vec![(sql(&["c.number"]), vec![Value::Text(n.as_str().to_owned())])]
             }
-            CertificateSearch::Name(name) => {
-                let mut q = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql("c.name = $1")));
-                if let Some(b) = body {
-                    q = q.bind(b.to_owned());
-                }
-                rows = q
-                    .bind(name.as_str().to_owned())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_err::<D>)?;
+            CertificateSearch::Name(name) => vec![(
+                sql(&["c.name"]),
+                vec![Value::Text(name.as_str().to_owned())],
+            )],
+            CertificateSearch::Id(docs) => docs
+                .iter()
+                .map(|d| {
+                    (
+                        sql(&["c.id_index", "c.id_type"]),
+                        vec![
+                            Value::Bytes(self.vault.blind_index(d)),
+                            Value::Text(d.id_type.code().to_owned()),
+                        ],
+                    )
+                })
+                .collect(),
+        };
+        let mut rows: Vec<CertificateRow> = Vec::new();
+        for (sql, values) in lookups {
+            let mut q = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql));
+            if let Some(b) = body {
+                q = q.bind(b.to_owned());
             }
-            CertificateSearch::Id(docs) => {
-                for d in docs {
-                    let mut q = sqlx::query_as::<_, CertificateRow>(AssertSqlSafe(sql(
-                        "c.id_index = $1 AND c.id_type = $2",
-                    )));
-                    if let Some(b) = body {
-                        q = q.bind(b.to_owned());
-                    }
-                    let found = q
-                        .bind(self.vault.blind_index(d))
-                        .bind(d.id_type.code().to_owned())
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(map_err::<D>)?;
-                    for r in found {
-                        if !rows.iter().any(|x| x.id == r.id) {
-                            rows.push(r);
-                        }
-                    }
+            for v in values {
+                q = match v {
+                    Value::Text(t) => q.bind(t),
+                    Value::Bytes(b) => q.bind(b),
+                };
+            }
+            if let Some(a) = after {
+                q = q.bind(a.as_str().to_owned());
+            }
+            let found = q.fetch_all(&self.pool).await.map_err(map_err::<D>)?;
+            for r in found {
+                if !rows.iter().any(|x| x.id == r.id) {
+                    rows.push(r);
                 }
             }
         }
+        // Several look-ups (an ID number valid for several document
+        // types) each answered their first page: the first of them all.
+        rows.sort_by(|a, b| a.number.cmp(&b.number));
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
         rows.into_iter()
             .map(|r| r.into_certificate(&self.vault))
             .collect()

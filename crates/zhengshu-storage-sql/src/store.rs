@@ -306,8 +306,10 @@ where
         &self,
         body: Option<&str>,
         search: &CertificateSearch,
+        after: Option<&CertificateNumber>,
+        limit: i64,
     ) -> Result<Vec<Certificate>> {
-        self.search_certificates(body, search).await
+        self.search_certificates(body, search, after, limit).await
     }
 
     async fn revoke_in_body(

@@ -10,7 +10,7 @@ use zhengshu_domain::{
 use zhengshu_storage::{CertificateSearch, Conflict, Storage, StorageError};
 
 use crate::annotations::{application, seed_annotatable};
-use crate::{at, certificate, import};
+use crate::{at, certificate, import, seed_reference};
 
 fn event(action: &str, body: Option<&str>, after: &str) -> NewAuditEvent {
     NewAuditEvent {
@@ -34,6 +34,55 @@ fn event(action: &str, body: Option<&str>, after: &str) -> NewAuditEvent {
     }
 }
 
+pub async fn a_search_pages_in_number_order(s: &dyn Storage) {
+    seed_reference(s).await;
+    let mut rows: Vec<_> = (1..=5)
+        .map(|i| {
+            certificate(
+                &format!("ZY20240000{i:02}"),
+                "张三",
+                crate::ZHANG_ID,
+                "licensed_pharmacist",
+            )
+        })
+        .collect();
+    rows.push(certificate(
+        "JJ2024000001",
+        "张三",
+        crate::ZHANG_ID,
+        "economist",
+    ));
+    import(s, &rows, false).await;
+    let by_name = CertificateSearch::Name(HolderName::parse("张三").unwrap());
+    let by_id = CertificateSearch::Id(vec![
+        IdDocument::parse(IdType::Passport, "E12345678").unwrap(),
+        IdDocument::parse(IdType::ResidentId, crate::ZHANG_ID).unwrap(),
+    ]);
+    for search in [&by_name, &by_id] {
+        // Body A's five, two a page, each page after the last one's end.
+        let mut seen = Vec::new();
+        let mut after: Option<CertificateNumber> = None;
+        loop {
+            let page = s
+                .find_certificates(Some("pharmacist_center"), search, after.as_ref(), 2)
+                .await
+                .unwrap();
+            if page.is_empty() {
+                break;
+            }
+            assert!(page.len() <= 2, "{search:?}");
+            after = Some(page.last().unwrap().data.number.clone());
+            seen.extend(page.into_iter().map(|c| c.data.number.to_string()));
+        }
+        let expected: Vec<String> = (1..=5).map(|i| format!("ZY20240000{i:02}")).collect();
+        assert_eq!(seen, expected, "{search:?}");
+        // The operator's search spans the bodies, in number order too.
+        let all = s.find_certificates(None, search, None, 3).await.unwrap();
+        let numbers: Vec<&str> = all.iter().map(|c| c.data.number.as_str()).collect();
+        assert_eq!(numbers, ["JJ2024000001", "ZY2024000001", "ZY2024000002"]);
+    }
+}
+
 pub async fn certificates_are_revoked_by_their_body_only_and_reinstated(s: &dyn Storage) {
     let (cert, holder) = seed_annotatable(s).await;
     let other = certificate("JJ2023000009", "李四", crate::OTHER_ID, "economist");
@@ -47,21 +96,41 @@ pub async fn certificates_are_revoked_by_their_body_only_and_reinstated(s: &dyn 
         IdDocument::parse(IdType::ResidentId, crate::ZHANG_ID).unwrap(),
     ]);
     for search in [&number, &name, &id] {
-        let found = s.find_certificates(Some(a), search).await.unwrap();
+        let found = s
+            .find_certificates(Some(a), search, None, 50)
+            .await
+            .unwrap();
         assert_eq!(found.len(), 1, "{search:?}");
         assert_eq!(found[0].id, cert);
         // Another body finds nothing of body A's; the operator finds all.
         assert!(
-            s.find_certificates(Some(b), search)
+            s.find_certificates(Some(b), search, None, 50)
                 .await
                 .unwrap()
                 .is_empty()
         );
-        assert_eq!(s.find_certificates(None, search).await.unwrap().len(), 1);
+        assert_eq!(
+            s.find_certificates(None, search, None, 50)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     }
     let li = CertificateSearch::Name(HolderName::parse("李四").unwrap());
-    assert!(s.find_certificates(Some(a), &li).await.unwrap().is_empty());
-    assert_eq!(s.find_certificates(Some(b), &li).await.unwrap().len(), 1);
+    assert!(
+        s.find_certificates(Some(a), &li, None, 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        s.find_certificates(Some(b), &li, None, 50)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     let revocation = Revocation {
         at: at("2024-06-01T02:03:04Z"),

@@ -97,6 +97,7 @@ macro_rules! story_tests {
             a_cached_store_reads_its_own_writes,
             uploads_and_import_tokens_stay_with_their_body,
             certificates_are_revoked_by_their_body_only_and_reinstated,
+            a_search_pages_in_number_order,
             corrections_keep_every_version_and_tell_the_old_identity_when,
             files_are_stored_by_hash_attached_by_their_body_and_retired
         );

@@ -8,9 +8,6 @@
 use jiff::Timestamp;
 use zhengshu_domain::{CertificateNumber, HolderName, IdDocument, NewCertificate};
 
-/// The most certificates a console search answers.
-pub const SEARCH_LIMIT: i64 = 50;
-
 /// What staff look a certificate up by.
 #[derive(Debug, Clone)]
 pub enum CertificateSearch {

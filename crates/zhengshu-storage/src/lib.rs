@@ -238,11 +238,15 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
 
     /// The visible certificates of `body` (of every body for `None`) that
-    /// `search` finds, by number, at most [`certificates::SEARCH_LIMIT`].
+    /// `search` finds, in the order of their numbers: the first `limit`
+    /// whose number comes after `after` (a page starts where the last
+    /// ended).
     async fn find_certificates(
         &self,
         body: Option<&str>,
         search: &CertificateSearch,
+        after: Option<&CertificateNumber>,
+        limit: i64,
     ) -> Result<Vec<Certificate>>;
     /// Revokes certificate `id` if it is a visible, valid certificate of
     /// `body`, and records `event`, in one transaction: `NotFound` when it

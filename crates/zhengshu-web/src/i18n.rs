@@ -369,6 +369,9 @@ mod tests {
             include_str!("../templates/console_types.html"),
             include_str!("../templates/console_terms.html"),
             include_str!("../templates/console_seals.html"),
+            include_str!("../templates/console_certificates.html"),
+            include_str!("../templates/console_import.html"),
+            include_str!("../templates/identity.html"),
         ];
         let mut named = 0;
         for t in templates {

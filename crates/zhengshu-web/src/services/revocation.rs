@@ -69,14 +69,34 @@ pub fn search_of(by: &str, q: &str) -> Result<CertificateSearch, Error> {
     }
 }
 
-/// The certificates `search` finds among those `me` sees.
+/// The certificates a search shows on one page.
+pub const SEARCH_PAGE: i64 = 50;
+
+/// A page of a search: its certificates, and whether more follow.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub certificates: Vec<Certificate>,
+    pub more: bool,
+}
+
+/// The page of certificates `search` finds among those `me` sees, in the
+/// order of their numbers, starting after `after`.
 pub async fn find(
     state: &AppState,
     me: &Staff,
     search: &CertificateSearch,
-) -> Result<Vec<Certificate>, Error> {
+    after: Option<&CertificateNumber>,
+) -> Result<Found, Error> {
     let body = scope(me)?;
-    Ok(state.storage.find_certificates(body, search).await?)
+    // One more than a page tells whether another page follows.
+    let mut certificates = state
+        .storage
+        .find_certificates(body, search, after, SEARCH_PAGE + 1)
+        .await?;
+    let page = usize::try_from(SEARCH_PAGE).unwrap_or(usize::MAX);
+    let more = certificates.len() > page;
+    certificates.truncate(page);
+    Ok(Found { certificates, more })
 }
 
 /// Certificate `id`, if `me` sees it (`NotFound` otherwise, alike).

@@ -10,6 +10,7 @@ mod browser;
 mod certificates;
 mod console;
 mod console_certificates;
+mod console_search;
 mod csrf;
 mod e2e;
 mod e2e_annotate;

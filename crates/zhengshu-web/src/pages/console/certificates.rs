@@ -1,5 +1,5 @@
-//! The body's certificates in the console: a search (certificate number,
-//! holder name, or ID number), and a certificate's page with its fields
+//! The body's certificates in the console: a certificate's page with its
+//! fields
 //! (the ID number masked), its status, its history (every audit event
 //! about it) and the forms the visitor's role allows — [撤销] with a
 //! required reason and a confirmation step for the body's officers and
@@ -11,7 +11,7 @@
 
 use askama::Template;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
@@ -30,49 +30,14 @@ use crate::services::files::{self, MAX_FILE};
 use crate::services::{self, revocation, sessions};
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct SearchQuery {
-    /// `number`, `name` or `id`.
-    pub by: String,
-    pub q: String,
-}
-
-struct Row {
-    id: i64,
-    number: String,
-    name: String,
-    id_number: String,
-    qualification: String,
-    issue_date: String,
-    revoked: bool,
-}
-
-#[derive(Template)]
-#[template(path = "console_certificates.html")]
-struct SearchPage {
-    chrome: Chrome,
-    frame: Frame,
-    q: SearchQuery,
-    searched: bool,
-    rows: Vec<Row>,
-    errors: Vec<(&'static str, String)>,
-}
-
-impl SearchPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        error_of(&self.errors, field)
-    }
-}
-
-fn error_of<'a>(errors: &'a [(&'static str, String)], field: &str) -> Option<&'a str> {
+pub(super) fn error_of<'a>(errors: &'a [(&'static str, String)], field: &str) -> Option<&'a str> {
     errors
         .iter()
         .find(|(f, _)| *f == field)
         .map(|(_, m)| m.as_str())
 }
 
-fn field_errors(e: &services::Error, lang: Lang) -> Option<Vec<(&'static str, String)>> {
+pub(super) fn field_errors(e: &services::Error, lang: Lang) -> Option<Vec<(&'static str, String)>> {
     match e {
         services::Error::Validation(fields) => Some(
             fields
@@ -82,61 +47,6 @@ fn field_errors(e: &services::Error, lang: Lang) -> Option<Vec<(&'static str, St
         ),
         _ => None,
     }
-}
-
-pub async fn search(
-    State(state): State<AppState>,
-    lang: Lang,
-    Csrf(csrf): Csrf,
-    Console(me): Console,
-    Query(q): Query<SearchQuery>,
-) -> Result<Response, PageError> {
-    if !revocation::allowed(&me) {
-        return Err(PageError(Error::NotFound));
-    }
-    let frame = Frame::new(
-        lang,
-        &csrf,
-        Some(&me),
-        "/console/certificates",
-        lang.t("console-certificates-title"),
-    );
-    let mut out = SearchPage {
-        chrome: frame.chrome.clone(),
-        frame,
-        searched: false,
-        rows: Vec::new(),
-        errors: Vec::new(),
-        q,
-    };
-    if out.q.q.trim().is_empty() {
-        return Ok(render(StatusCode::OK, &out));
-    }
-    let search = match revocation::search_of(&out.q.by, &out.q.q) {
-        Ok(s) => s,
-        Err(e) => match field_errors(&e, lang) {
-            Some(errors) => {
-                out.errors = errors;
-                return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &out));
-            }
-            None => return Err(e.into()),
-        },
-    };
-    out.searched = true;
-    out.rows = revocation::find(&state, &me, &search)
-        .await?
-        .into_iter()
-        .map(|c| Row {
-            id: c.id,
-            number: c.data.number.as_str().to_owned(),
-            name: c.data.name.as_str().to_owned(),
-            id_number: c.data.id.number.masked(),
-            qualification: c.qualification_name.clone(),
-            issue_date: c.data.issue_date.to_string(),
-            revoked: c.status != CertificateStatus::Valid,
-        })
-        .collect();
-    Ok(render(StatusCode::OK, &out))
 }
 
 struct VersionRow {

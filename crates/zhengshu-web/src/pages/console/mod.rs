@@ -15,6 +15,7 @@
 //! answers like an absent one.
 
 mod audit;
+mod certificate_search;
 mod certificates;
 mod enrol;
 mod holders;
@@ -59,7 +60,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/staff/reset", post(views::reset_staff))
         .route("/console/holders", get(holders::search))
         .route("/console/holders/unlink", post(holders::unlink))
-        .route("/console/certificates", get(certificates::search))
+        .route("/console/certificates", get(certificate_search::search))
         .route("/console/certificates/{id}", get(certificates::show))
         .route(
             "/console/certificates/{id}/revoke",
