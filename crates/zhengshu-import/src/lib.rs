@@ -12,6 +12,7 @@
 
 mod header;
 pub mod photo;
+pub mod reason;
 mod row;
 pub mod upload;
 
@@ -29,6 +30,7 @@ use zhengshu_domain::{
 use zhengshu_storage::{ImportTx, RowOutcome, Storage, StorageError};
 
 pub use header::{COLUMNS, REQUIRED};
+pub use reason::Reason;
 pub use row::{MAX_FIELD_CHARS, Rejection};
 
 /// How to import.
@@ -272,15 +274,15 @@ async fn read_batches(
                     RowOutcome::Updated => report.updated += 1,
                     RowOutcome::Unchanged => report.unchanged += 1,
                     RowOutcome::Exists => {
-                        let reason = format!(
-                            "certificate {} exists already; import with --update to change it",
-                            c.number
-                        );
-                        let r = Rejection {
-                            line,
-                            column: Some(COLUMNS[0].into()),
-                            reason,
-                        };
+                        let why = Reason::new(
+                            "exists",
+                            format!(
+                                "certificate {} exists already; import with --update to change it",
+                                c.number
+                            ),
+                        )
+                        .with("number", &c.number);
+                        let r = Rejection::new(line, Some(COLUMNS[0]), why);
                         refuse(report, rejects, vec![r])?;
                     }
                 }
@@ -446,11 +448,13 @@ fn read_rows(
             let h = hasher.hash_one(c.number.as_str());
             if let Some(first) = seen.insert(h, line) {
                 seen.insert(h, first);
-                parsed = Err(vec![Rejection {
-                    line,
-                    column: Some(COLUMNS[0].into()),
-                    reason: format!("certificate {} appears already on line {first}", c.number),
-                }]);
+                let why = Reason::new(
+                    "duplicate",
+                    format!("certificate {} appears already on line {first}", c.number),
+                )
+                .with("number", &c.number)
+                .with("first", first);
+                parsed = Err(vec![Rejection::new(line, Some(COLUMNS[0]), why)]);
             }
         }
         if let (Ok(c), Some(store)) = (&mut parsed, &options.photo_store)
@@ -466,12 +470,8 @@ fn read_rows(
                         return;
                     }
                 },
-                Err(reason) => {
-                    parsed = Err(vec![Rejection {
-                        line,
-                        column: Some("photo".into()),
-                        reason,
-                    }]);
+                Err(why) => {
+                    parsed = Err(vec![Rejection::new(line, Some("photo"), why)]);
                 }
             }
         }

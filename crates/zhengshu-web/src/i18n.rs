@@ -406,6 +406,19 @@ mod tests {
     }
 
     #[test]
+    fn every_import_refusal_has_a_message_in_every_language() {
+        for code in zhengshu_import::reason::CODES {
+            for lang in Lang::ALL {
+                assert!(
+                    lang.has(&format!("import-refusal-{code}")),
+                    "{} import-refusal-{code}",
+                    lang.tag()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn arguments_are_filled_in() {
         let m = Lang::En.t_args("error-too_many_attempts", &[("minutes", Arg::Num(15))]);
         assert!(m.contains("15"), "{m}");

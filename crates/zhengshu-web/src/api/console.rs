@@ -81,7 +81,12 @@ pub struct Refusal {
     pub line: u64,
     /// The column, when the refusal is about one.
     pub column: Option<String>,
+    /// In English, as `zhengshu import` prints it.
     pub reason: String,
+    /// The reason's stable code (e.g. `required`, `id_bad_check_digit`,
+    /// `date_invalid`, `exists`), for programs; empty for an import
+    /// reported before codes were kept.
+    pub code: String,
 }
 
 /// Where an import stands, with the counts the console's page shows.
@@ -126,6 +131,7 @@ impl ImportStatus {
                     line: r.line,
                     column: r.column,
                     reason: r.reason,
+                    code: r.code,
                 })
                 .collect(),
         }

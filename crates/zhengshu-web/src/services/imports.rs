@@ -28,6 +28,7 @@ use zhengshu_storage::{
 
 use super::staff::event;
 use super::{Error, FieldError, sessions};
+use crate::i18n::{Arg, Lang};
 use crate::state::AppState;
 
 /// The largest upload accepted (a zip with its photos).
@@ -201,12 +202,35 @@ pub async fn recent(state: &AppState, me: &Staff) -> Result<Vec<Upload>, Error> 
     Ok(state.storage.uploads_of(body.as_str(), LISTED).await?)
 }
 
-/// One refused row or field of an upload's report.
+/// One refused row or field of an upload's report, as kept: the reason in
+/// English (the importer's text), its stable code and the values its
+/// message names, which the pages translate ([`Refusal::message`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Refusal {
     pub line: u64,
     pub column: Option<String>,
     pub reason: String,
+    /// Empty in reports kept before codes were.
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub args: std::collections::BTreeMap<String, String>,
+}
+
+impl Refusal {
+    /// The reason in `lang`: the code's message with its values; the
+    /// English text for a report kept without a code.
+    pub fn message(&self, lang: Lang) -> String {
+        if !zhengshu_import::reason::CODES.contains(&self.code.as_str()) {
+            return self.reason.clone();
+        }
+        let args: Vec<(&str, Arg<'_>)> = self
+            .args
+            .iter()
+            .map(|(k, v)| (k.as_str(), Arg::Str(v.as_str())))
+            .collect();
+        lang.t_args(&format!("import-refusal-{}", self.code), &args)
+    }
 }
 
 /// The refusals of an upload's report.
@@ -319,6 +343,12 @@ fn counts_of(r: &Report) -> UploadCounts {
             line: x.line,
             column: x.column.clone(),
             reason: x.reason.clone(),
+            code: x.code.to_owned(),
+            args: x
+                .args
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
         })
         .collect();
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);

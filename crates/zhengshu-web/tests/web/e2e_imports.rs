@@ -116,11 +116,17 @@ async fn flow(c: &Client, base: &str, app: &App, secret: &str, dir: &Path, downl
     click(c, "#rejects-link").await;
     let rejects = downloaded_csv(downloads).await;
     let mut lines = rejects.lines();
-    assert_eq!(lines.next(), Some("line,column,reason"));
+    assert_eq!(lines.next(), Some("line,column,code,reason"));
     let rest: Vec<&str> = lines.collect();
     assert_eq!(rest.len(), 2, "{rejects}");
-    assert!(rest[0].starts_with("3,\"id_number\","), "{rejects}");
-    assert!(rest[1].starts_with("5,\"issue_date\","), "{rejects}");
+    assert!(
+        rest[0].starts_with("3,\"id_number\",\"id_bad_check_digit\","),
+        "{rejects}"
+    );
+    assert!(
+        rest[1].starts_with("5,\"issue_date\",\"date_invalid\","),
+        "{rejects}"
+    );
 
     // The corrected file: no refusal, then [确认导入] (all or nothing).
     upload(c, base, &fixed).await;

@@ -216,7 +216,7 @@ async fn every_refused_row_kind_is_reported_by_line_and_column() {
             .is_some_and(|d| d.starts_with("attachment"))
     );
     let mut lines = csv.body.lines();
-    assert_eq!(lines.next(), Some("line,column,reason"));
+    assert_eq!(lines.next(), Some("line,column,code,reason"));
     let rows: Vec<(u64, String)> = lines
         .map(|l| {
             let (line, rest) = l.split_once(',').unwrap();
@@ -342,7 +342,7 @@ async fn an_undecodable_photo_is_refused_and_hostile_zips_are_refused_whole() {
         "{}",
         page.body
     );
-    assert!(page.body.contains("does not decode"));
+    assert!(page.body.contains("无法解码为图像"), "{}", page.body);
     // The valid row imports; the broken photo is stored nowhere.
     confirm(&app, &mut officer, id, "valid").await;
     let u = settled(&app, A, id).await;
@@ -472,6 +472,13 @@ async fn import_tokens_are_scoped_revocable_and_report_the_pages_counts() {
             "API lacks line {line} {column}: {status}"
         );
     }
+    // Each with its reason's stable code.
+    assert!(
+        refusals
+            .iter()
+            .any(|r| r["line"] == 4 && r["code"] == "id_bad_check_digit"),
+        "{status}"
+    );
     // The token's upload is listed on the body's page.
     let list = officer_a.get(&app, "/console/imports").await;
     assert!(list.body.contains("import-token:"));

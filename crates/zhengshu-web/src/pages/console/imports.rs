@@ -29,12 +29,20 @@ use crate::i18n::{Arg, Lang};
 use crate::pages::extract::{Csrf, CsrfForm, SESSION_COOKIE, csrf_cookie_name};
 use crate::pages::verify_document::{boundary, parts};
 use crate::pages::{Chrome, PageError, china_time, render};
-use crate::services::imports::{self, MAX_UPLOAD, Refusal};
+use crate::services::imports::{self, MAX_UPLOAD};
 use crate::services::{self, sessions};
 use crate::state::AppState;
 
 /// The refusals a page shows; the CSV file has them all (as kept).
 const SHOWN: usize = 200;
+
+/// A refused row or field as the page shows it: the reason in the page's
+/// language.
+pub struct RefusalRow {
+    pub line: u64,
+    pub column: Option<String>,
+    pub reason: String,
+}
 
 /// An upload as its pages show it.
 pub struct UploadView {
@@ -186,7 +194,7 @@ struct ImportPage {
     u: UploadView,
     refresh: bool,
     progress: String,
-    refusals: Vec<Refusal>,
+    refusals: Vec<RefusalRow>,
     /// Refusals past those shown.
     more: String,
     errors: Vec<String>,
@@ -226,7 +234,15 @@ async fn import_page(
             &[("rows", Arg::Num(u.counts.rows))],
         ),
         u: UploadView::of(&u, lang),
-        refusals: all.into_iter().take(SHOWN).collect(),
+        refusals: all
+            .iter()
+            .take(SHOWN)
+            .map(|r| RefusalRow {
+                line: r.line,
+                column: r.column.clone(),
+                reason: r.message(lang),
+            })
+            .collect(),
         more,
         errors,
     })
@@ -243,22 +259,25 @@ pub async fn show(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// The refusals of an upload as a CSV file: line, column, reason, each
+/// The refusals of an upload as a CSV file: line, column, the reason's
+/// stable code (for programs) and the reason in the page's language, each
 /// cell safe for spreadsheets.
 pub async fn rejects(
     State(state): State<AppState>,
+    lang: Lang,
     Console(me): Console,
     Path(raw): Path<String>,
 ) -> Result<Response, PageError> {
     let id = upload_id(&raw)?;
     let u = imports::find(&state, &me, id).await?;
-    let mut out = String::from("line,column,reason\r\n");
+    let mut out = String::from("line,column,code,reason\r\n");
     for r in imports::refusals(&u) {
         out.push_str(&format!(
-            "{},{},{}\r\n",
+            "{},{},{},{}\r\n",
             r.line,
             csv_field(r.column.as_deref().unwrap_or("")),
-            csv_field(&r.reason)
+            csv_field(&r.code),
+            csv_field(&r.message(lang))
         ));
     }
     Ok((
