@@ -1047,8 +1047,17 @@ where
         self.list_uploads(body, limit).await
     }
 
-    async fn upload_progress(&self, id: i64, rows: i64) -> Result<()> {
-        self.set_upload_progress(id, rows).await
+    async fn upload_progress(&self, id: i64, rows: i64, at: Timestamp) -> Result<()> {
+        self.set_upload_progress(id, rows, at).await
+    }
+
+    async fn sweep_uploads(
+        &self,
+        stalled_before: Timestamp,
+        unconfirmed_before: Timestamp,
+        at: Timestamp,
+    ) -> Result<(u64, u64)> {
+        self.sweep(stalled_before, unconfirmed_before, at).await
     }
 
     async fn finish_upload(

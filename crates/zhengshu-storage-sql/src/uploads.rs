@@ -3,11 +3,15 @@
 //! body, so a body reaches only its own; the changes that are audited
 //! (an upload, its confirmation, a token issued or revoked) are written
 //! with their event in one transaction, and a confirmation is a
-//! conditional `UPDATE` from `checked`, so an upload is imported once.
+//! conditional `UPDATE` from `checked`, so an upload is imported once. A
+//! running check or import writes the time with its progress; an upload
+//! without a sign of life for a while (its process ended), or checked and
+//! never confirmed, is failed by a sweep and its file dropped.
 
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Database};
 use zhengshu_domain::{BodyCode, NewAuditEvent};
+use zhengshu_storage::imports::{UPLOAD_EXPIRED, UPLOAD_STOPPED};
 use zhengshu_storage::{
     Conflict, ImportToken, NewImportToken, NewUpload, Result, StorageError, Upload, UploadCounts,
     UploadState,
@@ -118,8 +122,8 @@ where
         let mut tx = D::begin_write(&self.pool).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO body_imports \
-             (body_code, created_by, file_name, content, state, valid_only, created_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+             (body_code, created_by, file_name, content, state, valid_only, created_at_ms, \
+             alive_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
         )
         .bind(new.body.as_str().to_owned())
         .bind(new.created_by.clone())
@@ -178,10 +182,16 @@ where
         .collect()
     }
 
-    pub(crate) async fn set_upload_progress(&self, id: i64, rows: i64) -> Result<()> {
-        sqlx::query("UPDATE body_imports SET rows_read = $2 WHERE id = $1")
+    pub(crate) async fn set_upload_progress(
+        &self,
+        id: i64,
+        rows: i64,
+        at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query("UPDATE body_imports SET rows_read = $2, alive_at_ms = $3 WHERE id = $1")
             .bind(id)
             .bind(rows)
+            .bind(ms(at))
             .execute(&self.pool)
             .await
             .map_err(map_err::<D>)?;
@@ -199,8 +209,8 @@ where
         sqlx::query(
             "UPDATE body_imports SET state = $2, rows_read = $3, refused = $4, inserted = $5, \
              updated = $6, unchanged = $7, rejections = $8, error = $9, \
-             finished_at_ms = $10, content = CASE WHEN $11 THEN NULL ELSE content END \
-             WHERE id = $1",
+             finished_at_ms = $10, content = CASE WHEN $11 THEN NULL ELSE content END, \
+             alive_at_ms = $12 WHERE id = $1",
         )
         .bind(id)
         .bind(state.code().to_owned())
@@ -213,6 +223,7 @@ where
         .bind(c.error.clone())
         .bind(finished.then(|| ms(at)))
         .bind(finished)
+        .bind(ms(at))
         .execute(&self.pool)
         .await
         .map_err(map_err::<D>)?;
@@ -229,12 +240,13 @@ where
     ) -> Result<()> {
         let mut tx = D::begin_write(&self.pool).await?;
         let done = sqlx::query(
-            "UPDATE body_imports SET state = 'importing', valid_only = $3, rows_read = 0 \
-             WHERE id = $1 AND body_code = $2 AND state = 'checked'",
+            "UPDATE body_imports SET state = 'importing', valid_only = $3, rows_read = 0, \
+             alive_at_ms = $4 WHERE id = $1 AND body_code = $2 AND state = 'checked'",
         )
         .bind(id)
         .bind(body.to_owned())
         .bind(valid_only)
+        .bind(ms(at))
         .execute(&mut *tx)
         .await
         .map_err(map_err::<D>)?;
@@ -245,6 +257,36 @@ where
         tx.commit().await.map_err(map_err::<D>)?;
         self.announce(Some(&appended));
         Ok(())
+    }
+
+    pub(crate) async fn sweep(
+        &self,
+        stalled_before: Timestamp,
+        unconfirmed_before: Timestamp,
+        at: Timestamp,
+    ) -> Result<(u64, u64)> {
+        let mut ended = [0; 2];
+        for (n, (states, before, error)) in [
+            ("'checking', 'importing'", stalled_before, UPLOAD_STOPPED),
+            ("'checked'", unconfirmed_before, UPLOAD_EXPIRED),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let done = sqlx::query(AssertSqlSafe(format!(
+                "UPDATE body_imports SET state = 'failed', error = $1, content = NULL, \
+                 finished_at_ms = $2 WHERE state IN ({states}) \
+                 AND COALESCE(alive_at_ms, created_at_ms) < $3"
+            )))
+            .bind(error.to_owned())
+            .bind(ms(at))
+            .bind(ms(before))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err::<D>)?;
+            ended[n] = D::rows_affected(&done);
+        }
+        Ok((ended[0], ended[1]))
     }
 
     pub(crate) async fn insert_import_token(

@@ -96,6 +96,7 @@ macro_rules! story_tests {
             holder_accounts_are_found_and_unlinked_by_their_body_only,
             a_cached_store_reads_its_own_writes,
             uploads_and_import_tokens_stay_with_their_body,
+            uploads_nobody_will_finish_are_swept,
             certificates_are_revoked_by_their_body_only_and_reinstated,
             a_search_pages_in_number_order,
             corrections_keep_every_version_and_tell_the_old_identity_when,

@@ -2,7 +2,9 @@
 //! token: an upload and a token belong to one body and no other reaches
 //! them; a checked upload is confirmed once however often it is asked;
 //! a finished upload drops its file; a token is revoked once; each
-//! audited change lands with its event.
+//! audited change lands with its event. An upload whose check or import
+//! stopped giving signs of life, or checked and never confirmed, is
+//! failed by the sweep and drops its file; a live one is left alone.
 
 use zhengshu_domain::{Actor, AuditContext, BodyCode, NewAuditEvent};
 use zhengshu_storage::{
@@ -60,7 +62,7 @@ pub async fn uploads_and_import_tokens_stay_with_their_body(s: &dyn Storage) {
     assert_eq!(u.state, UploadState::Checking);
     assert_eq!(u.file_name, "certs.csv");
     assert_eq!(s.upload_content(id, A).await.unwrap(), new.content);
-    s.upload_progress(id, 7).await.unwrap();
+    s.upload_progress(id, 7, t).await.unwrap();
     assert_eq!(s.upload(id, A).await.unwrap().counts.rows, 7);
 
     // Not checked yet: no confirmation.
@@ -155,4 +157,110 @@ pub async fn uploads_and_import_tokens_stay_with_their_body(s: &dyn Storage) {
     let revoked = s.import_token_by_hash(&[1; 32]).await.unwrap();
     assert_eq!(revoked.revoked_at, Some(t));
     verify_whole_chain(s).await;
+}
+
+pub async fn uploads_nobody_will_finish_are_swept(s: &dyn Storage) {
+    use zhengshu_storage::imports::{UPLOAD_EXPIRED, UPLOAD_STOPPED};
+    seed_reference(s).await;
+    let t0 = at(T0);
+    let minutes = |m: i64| t0 + jiff::SignedDuration::from_mins(m);
+    let upload = |state: UploadState| NewUpload {
+        body: BodyCode::parse(A).unwrap(),
+        created_by: "staff:officer_a".into(),
+        file_name: "certs.csv".into(),
+        content: b"certificate_number\n".to_vec(),
+        state,
+        valid_only: false,
+    };
+    let create = |state: UploadState| {
+        let new = upload(state);
+        async move {
+            s.create_upload(&new, &event(A, "import.upload"), t0)
+                .await
+                .unwrap()
+        }
+    };
+    // A check whose process ended, one still at work, an import whose
+    // process ended, a check finished but never confirmed, and one
+    // confirmed and imported.
+    let stopped = create(UploadState::Checking).await;
+    let alive = create(UploadState::Checking).await;
+    let stopped_import = create(UploadState::Importing).await;
+    let unconfirmed = create(UploadState::Checking).await;
+    let imported = create(UploadState::Importing).await;
+    s.upload_progress(alive, 10, minutes(9)).await.unwrap();
+    let checked = UploadCounts {
+        rows: 1,
+        rejections: "[]".into(),
+        ..UploadCounts::default()
+    };
+    s.finish_upload(unconfirmed, UploadState::Checked, &checked, minutes(1))
+        .await
+        .unwrap();
+    s.finish_upload(imported, UploadState::Imported, &checked, minutes(1))
+        .await
+        .unwrap();
+
+    // Ten minutes on, with two minutes of silence allowed and a day to
+    // confirm: the two stopped ones end.
+    let now = minutes(10);
+    let day = jiff::SignedDuration::from_hours(24);
+    let swept = s
+        .sweep_uploads(now - jiff::SignedDuration::from_mins(2), now - day, now)
+        .await
+        .unwrap();
+    assert_eq!(swept, (2, 0));
+    for id in [stopped, stopped_import] {
+        let u = s.upload(id, A).await.unwrap();
+        assert_eq!(u.state, UploadState::Failed);
+        assert_eq!(u.counts.error.as_deref(), Some(UPLOAD_STOPPED));
+        assert_eq!(u.finished_at, Some(now));
+        assert!(matches!(
+            s.upload_content(id, A).await,
+            Err(StorageError::NotFound)
+        ));
+    }
+    assert_eq!(
+        s.upload(alive, A).await.unwrap().state,
+        UploadState::Checking
+    );
+    assert_eq!(
+        s.upload(unconfirmed, A).await.unwrap().state,
+        UploadState::Checked
+    );
+
+    // A day after its check the unconfirmed one is cleaned up; the live
+    // check, still giving signs of life, and the imported one stay.
+    let later = minutes(1) + day + jiff::SignedDuration::from_mins(1);
+    s.upload_progress(alive, 20, later).await.unwrap();
+    let swept = s
+        .sweep_uploads(
+            later - jiff::SignedDuration::from_mins(2),
+            later - day,
+            later,
+        )
+        .await
+        .unwrap();
+    assert_eq!(swept, (0, 1));
+    let u = s.upload(unconfirmed, A).await.unwrap();
+    assert_eq!(u.state, UploadState::Failed);
+    assert_eq!(u.counts.error.as_deref(), Some(UPLOAD_EXPIRED));
+    assert!(matches!(
+        s.upload_content(unconfirmed, A).await,
+        Err(StorageError::NotFound)
+    ));
+    assert_eq!(
+        s.upload(alive, A).await.unwrap().state,
+        UploadState::Checking
+    );
+    assert_eq!(
+        s.upload(imported, A).await.unwrap().state,
+        UploadState::Imported
+    );
+    // Once confirmed, an upload is no longer one to expire.
+    assert!(matches!(
+        s.confirm_upload(unconfirmed, A, false, &event(A, "import.confirm"), later)
+            .await,
+        Err(StorageError::Conflict(Conflict::Changed))
+    ));
 }

@@ -57,6 +57,15 @@ impl UploadState {
     }
 }
 
+/// The error of an upload whose check or import gave no sign of life for
+/// a while: the process running it ended
+/// ([`crate::Storage::sweep_uploads`]).
+pub const UPLOAD_STOPPED: &str =
+    "stopped: the process checking or importing it ended; upload the file again";
+/// The error of a checked upload nobody confirmed in time; its file is
+/// dropped ([`crate::Storage::sweep_uploads`]).
+pub const UPLOAD_EXPIRED: &str = "expired: not confirmed in time; upload the file again";
+
 /// An upload to store.
 #[derive(Debug, Clone)]
 pub struct NewUpload {

@@ -627,8 +627,20 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn upload_content(&self, id: i64, body: &str) -> Result<Vec<u8>>;
     /// The newest `limit` uploads of `body`, newest first.
     async fn uploads_of(&self, body: &str, limit: i64) -> Result<Vec<Upload>>;
-    /// Records how many rows a running check or import has read.
-    async fn upload_progress(&self, id: i64, rows: i64) -> Result<()>;
+    /// Records how many rows a running check or import has read, and
+    /// that it was alive `at`.
+    async fn upload_progress(&self, id: i64, rows: i64, at: Timestamp) -> Result<()>;
+    /// Ends the uploads nobody will finish: those checking or importing
+    /// with no sign of life since `stalled_before` (their process ended:
+    /// [`imports::UPLOAD_STOPPED`]), and those checked but not confirmed
+    /// since `unconfirmed_before` ([`imports::UPLOAD_EXPIRED`]). Both fail
+    /// and their files are dropped; answers how many of each.
+    async fn sweep_uploads(
+        &self,
+        stalled_before: Timestamp,
+        unconfirmed_before: Timestamp,
+        at: Timestamp,
+    ) -> Result<(u64, u64)>;
     /// Records the end of a check or an import: its state and counts; a
     /// finished upload's file is dropped.
     async fn finish_upload(

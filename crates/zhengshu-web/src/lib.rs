@@ -58,6 +58,7 @@ pub use metrics::serve as serve_metrics;
 pub use ratelimit::VerifyLimits;
 pub use recorder::Recorder;
 pub use services::document_check::{check_title, reason_text};
+pub use services::imports::sweep as sweep_uploads;
 pub use services::staff::invite as invite_staff;
 pub use state::{AppState, IdentityLimits, Limits};
 

@@ -1,5 +1,6 @@
 //! `zhengshu serve`: migrate, load the demo data when asked, serve with the
-//! annotation workers alongside until SIGTERM or Ctrl-C, finish the
+//! annotation workers alongside (and, every minute, the end of console
+//! uploads nobody will finish) until SIGTERM or Ctrl-C, finish the
 //! requests and generations in flight. `zhengshu worker`: the workers
 //! alone.
 
@@ -176,6 +177,7 @@ pub async fn run(config: Config) -> Result<(), Failure> {
         None => None,
     };
     let recorder = state.recorder.clone();
+    let sweeper = tokio::spawn(sweep_uploads(state.clone()));
     let server = Server::bind(config.addr, state).await.map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {}: {e} (is another server using it? try --addr)",
@@ -187,6 +189,7 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     server.run(shutdown_signal()).await?;
     // The verifications of the last requests are written before exit.
     recorder.flush().await;
+    sweeper.abort();
     let _ = stop_tx.send(true);
     if let Some(w) = workers {
         let _ = w.await;
@@ -196,6 +199,19 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Ends the console's uploads nobody will finish, at start and every
+/// minute: a check or an import whose process ended (this one before a
+/// restart, or another node) and a checked upload never confirmed.
+async fn sweep_uploads(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        if let Err(e) = zhengshu_web::sweep_uploads(&state).await {
+            tracing::warn!(error = %e, "sweeping the console's uploads failed");
+        }
+    }
 }
 
 /// Serves `/metrics` alone on `addr` until the process ends.

@@ -31,6 +31,16 @@ use super::{Error, FieldError, sessions};
 use crate::i18n::{Arg, Lang};
 use crate::state::AppState;
 
+/// How long a running check or import may give no sign of life before its
+/// upload counts as stopped (the process running it ended); a running one
+/// writes its progress at least every [`HEARTBEAT`].
+pub const STALLED_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(2);
+/// How often a running check or import says it is alive, at the least.
+pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a checked upload waits for its confirmation before its file
+/// is dropped.
+pub const UNCONFIRMED_FOR: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
 /// The largest upload accepted (a zip with its photos).
 pub const MAX_UPLOAD: usize = 32 * 1024 * 1024;
 /// The uploads a page lists.
@@ -233,6 +243,27 @@ impl Refusal {
     }
 }
 
+/// Ends the uploads nobody will finish: checks and imports whose process
+/// ended (no sign of life for [`STALLED_AFTER`]) and checked uploads not
+/// confirmed within [`UNCONFIRMED_FOR`], whose files are dropped. `serve`
+/// runs it at start and every minute; with several nodes each does,
+/// harmlessly. Answers how many of each it ended.
+pub async fn sweep(state: &AppState) -> zhengshu_storage::Result<(u64, u64)> {
+    let now = state.clock.now();
+    let swept = state
+        .storage
+        .sweep_uploads(now - STALLED_AFTER, now - UNCONFIRMED_FOR, now)
+        .await?;
+    if swept != (0, 0) {
+        tracing::info!(
+            stopped = swept.0,
+            expired = swept.1,
+            "uploads nobody will finish ended"
+        );
+    }
+    Ok(swept)
+}
+
 /// The refusals of an upload's report.
 pub fn refusals(u: &Upload) -> Vec<Refusal> {
     serde_json::from_str(&u.counts.rejections).unwrap_or_default()
@@ -301,15 +332,22 @@ async fn run(
     let rows = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
     let reporter = {
-        let (rows, done, storage) = (rows.clone(), done.clone(), state.storage.clone());
+        let (rows, done, state) = (rows.clone(), done.clone(), state.clone());
         tokio::spawn(async move {
             let mut shown = 0;
+            let mut said = std::time::Instant::now();
             while !done.load(Ordering::Relaxed) {
                 tokio::time::sleep(std::time::Duration::from_millis(250)).await;
                 let now = rows.load(Ordering::Relaxed);
-                if now != shown {
+                // The rows read so far, and a sign of life even when a
+                // batch takes long.
+                if now != shown || said.elapsed() >= HEARTBEAT {
                     shown = now;
-                    let _ = storage.upload_progress(id, now as i64).await;
+                    said = std::time::Instant::now();
+                    let _ = state
+                        .storage
+                        .upload_progress(id, now as i64, state.clock.now())
+                        .await;
                 }
             }
         })

@@ -24,6 +24,7 @@ mod hardening;
 mod helpers;
 mod i18n;
 mod identity;
+mod import_reasons;
 mod imports;
 mod login;
 mod masking;

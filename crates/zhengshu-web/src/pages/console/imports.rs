@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use zhengshu_domain::Staff;
 use zhengshu_storage::Upload;
+use zhengshu_storage::imports::{UPLOAD_EXPIRED, UPLOAD_STOPPED};
 
 use super::audit::csv_field;
 use super::{Console, Frame};
@@ -77,7 +78,11 @@ impl UploadView {
             inserted: u.counts.inserted,
             updated: u.counts.updated,
             valid_only: u.valid_only,
-            error: u.counts.error.clone(),
+            error: u.counts.error.as_deref().map(|e| match e {
+                UPLOAD_STOPPED => lang.t("import-error-stopped"),
+                UPLOAD_EXPIRED => lang.t("import-error-expired"),
+                other => other.to_owned(),
+            }),
         }
     }
 }
