@@ -12,15 +12,20 @@
 
 pub mod api;
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a server may take to announce itself (a first start on a
 /// fresh PostgreSQL database migrates and makes seal keys).
 const WAIT: Duration = Duration::from_secs(60);
+
+/// The most lines of a process's output kept (the newest).
+const KEPT_LINES: usize = 20_000;
 
 /// A process listening at `addr`; killed when dropped, so a failing test
 /// leaves nothing running.
@@ -28,6 +33,19 @@ const WAIT: Duration = Duration::from_secs(60);
 pub struct Listening {
     pub child: Child,
     pub addr: SocketAddr,
+    /// The newest lines of its output (standard output and error).
+    kept: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl Listening {
+    /// The newest lines the process wrote so far (up to 20,000), oldest
+    /// first: what a test reads from a server's log.
+    pub fn output(&self) -> Vec<String> {
+        self.kept
+            .lock()
+            .map(|k| k.iter().cloned().collect())
+            .unwrap_or_default()
+    }
 }
 
 impl Drop for Listening {
@@ -39,8 +57,9 @@ impl Drop for Listening {
 
 /// Starts `cmd`, which must have been told to listen on port 0, and waits
 /// for the line of its standard output or error that names the address
-/// after `marker` (see [`announced_addr`]). Its output is read to the end
-/// and dropped, so the process never blocks on a full pipe. Panics,
+/// after `marker` (see [`announced_addr`]). Its output is read to the end,
+/// its newest lines kept ([`Listening::output`]), so the process never
+/// blocks on a full pipe. Panics,
 /// showing that output, if the process ends or stays silent for a minute.
 pub fn spawn_listening(cmd: &mut Command, marker: &str) -> Listening {
     spawn_listening_all(cmd, &[marker]).0
@@ -57,8 +76,9 @@ pub fn spawn_listening_all(cmd: &mut Command, markers: &[&str]) -> (Listening, V
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
     let (tx, lines) = mpsc::channel();
-    drain(child.stdout.take(), tx.clone());
-    drain(child.stderr.take(), tx);
+    let kept = Arc::new(Mutex::new(VecDeque::new()));
+    drain(child.stdout.take(), tx.clone(), kept.clone());
+    drain(child.stderr.take(), tx, kept.clone());
     let deadline = Instant::now() + WAIT;
     let mut seen = String::new();
     let mut found: Vec<Option<SocketAddr>> = vec![None; markers.len()];
@@ -68,6 +88,7 @@ pub fn spawn_listening_all(cmd: &mut Command, markers: &[&str]) -> (Listening, V
                 Listening {
                     child,
                     addr: addrs[0],
+                    kept,
                 },
                 addrs,
             );
@@ -94,15 +115,26 @@ pub fn spawn_listening_all(cmd: &mut Command, markers: &[&str]) -> (Listening, V
     }
 }
 
-/// Sends each line of `stream` to `lines` while anyone listens, and keeps
-/// reading after that.
-fn drain(stream: Option<impl Read + Send + 'static>, lines: mpsc::Sender<String>) {
+/// Sends each line of `stream` to `lines` while anyone listens, keeps the
+/// newest in `kept`, and reads to the end.
+fn drain(
+    stream: Option<impl Read + Send + 'static>,
+    lines: mpsc::Sender<String>,
+    kept: Arc<Mutex<VecDeque<String>>>,
+) {
     let Some(stream) = stream else { return };
     std::thread::spawn(move || {
         let mut stream = BufReader::new(stream);
         let mut line = Vec::new();
         while stream.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
-            let _ = lines.send(String::from_utf8_lossy(&line).trim_end().to_owned());
+            let text = String::from_utf8_lossy(&line).trim_end().to_owned();
+            if let Ok(mut k) = kept.lock() {
+                if k.len() == KEPT_LINES {
+                    k.pop_front();
+                }
+                k.push_back(text.clone());
+            }
+            let _ = lines.send(text);
             line.clear();
         }
     });

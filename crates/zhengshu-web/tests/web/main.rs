@@ -14,8 +14,6 @@ mod console_search;
 mod csrf;
 mod e2e;
 mod e2e_annotate;
-mod e2e_console;
-mod e2e_imports;
 mod e2e_platform;
 mod e2e_recovery;
 mod e2e_verify_file;
