@@ -21,6 +21,7 @@ use super::{ApiError, ApiId, ErrorBody};
 use crate::client::ClientAddr;
 use crate::error::Error;
 use crate::services::FieldError;
+use crate::services::import_tokens;
 use crate::services::imports::{self, MAX_UPLOAD};
 use crate::state::AppState;
 
@@ -44,7 +45,7 @@ impl FromRequestParts<AppState> for ApiImporter {
             .map(|(_, t)| t.trim())
             .ok_or(ApiError(Error::Unauthenticated))?;
         // An unknown or revoked token is no credential at all.
-        match imports::token_of(state, token).await {
+        match import_tokens::token_of(state, token).await {
             Ok(t) => Ok(ApiImporter(t)),
             Err(crate::services::Error::InvalidCredentials) => {
                 Err(ApiError(Error::Unauthenticated))

@@ -10,9 +10,8 @@
 //! at once, without a preview, in the mode it asks for.
 //!
 //! The body is always the caller's own: an officer's or admin's, or the
-//! token's; an upload or a token of another body is `NotFound`. Only an
-//! admin issues and revokes tokens, which are shown once and kept as
-//! hashes. Every upload, confirmation, issue and revocation is audited.
+//! token's (`import_tokens`); an upload of another body is `NotFound`.
+//! Every upload and confirmation is audited.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,12 +21,11 @@ use zhengshu_domain::{Actor, BodyCode, Role, Staff};
 use zhengshu_import::upload::{UnpackError, UploadError, lay_out};
 use zhengshu_import::{ImportOptions, Report};
 use zhengshu_storage::{
-    Conflict, ImportToken, NewImportToken, NewUpload, StorageError, Upload, UploadCounts,
-    UploadState,
+    Conflict, ImportToken, NewUpload, StorageError, Upload, UploadCounts, UploadState,
 };
 
 use super::staff::event;
-use super::{Error, FieldError, sessions};
+use super::{Error, FieldError};
 use crate::i18n::{Arg, Lang};
 use crate::state::AppState;
 
@@ -45,23 +43,10 @@ pub const UNCONFIRMED_FOR: jiff::SignedDuration = jiff::SignedDuration::from_hou
 pub const MAX_UPLOAD: usize = 32 * 1024 * 1024;
 /// The uploads a page lists.
 pub const LISTED: i64 = 20;
-/// The longest token label, in characters.
-pub const LABEL_CHARS: usize = 60;
-/// What a token starts with, so that it can be recognised in a leak.
-pub const TOKEN_PREFIX: &str = "zsi_";
-
 /// The body whose imports `me` runs: an officer's or admin's own.
 pub fn import_body(me: &Staff) -> Result<&BodyCode, Error> {
     match (me.role, &me.body) {
         (Role::Officer | Role::Admin, Some(b)) => Ok(b),
-        _ => Err(Error::NotFound),
-    }
-}
-
-/// The body whose import tokens `me` manages: an admin's own.
-pub fn token_body(me: &Staff) -> Result<&BodyCode, Error> {
-    match (me.role, &me.body) {
-        (Role::Admin, Some(b)) => Ok(b),
         _ => Err(Error::NotFound),
     }
 }
@@ -401,23 +386,6 @@ fn counts_of(r: &Report) -> UploadCounts {
     }
 }
 
-/// The live token `bearer` names; a revoked or unknown one is refused
-/// alike.
-pub async fn token_of(state: &AppState, bearer: &str) -> Result<ImportToken, Error> {
-    if !bearer.starts_with(TOKEN_PREFIX) {
-        return Err(Error::InvalidCredentials);
-    }
-    match state
-        .storage
-        .import_token_by_hash(&sessions::token_hash(bearer))
-        .await
-    {
-        Ok(t) if t.revoked_at.is_none() => Ok(t),
-        Ok(_) | Err(StorageError::NotFound) => Err(Error::InvalidCredentials),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Stores an upload made with `token` and imports it at once (all rows or
 /// none, or the valid rows only); answers its id.
 pub async fn upload_with_token(
@@ -469,75 +437,4 @@ pub async fn find_for_token(
     id: i64,
 ) -> Result<Upload, Error> {
     Ok(state.storage.upload(id, token.body.as_str()).await?)
-}
-
-/// The import tokens of `me`'s body.
-pub async fn tokens(state: &AppState, me: &Staff) -> Result<Vec<ImportToken>, Error> {
-    let body = token_body(me)?;
-    Ok(state.storage.import_tokens(body.as_str()).await?)
-}
-
-/// Issues a token of `me`'s body labelled `label`; answers it and the
-/// token itself, which is shown this once.
-pub async fn issue_token(
-    state: &AppState,
-    me: &Staff,
-    label: &str,
-    address: &str,
-) -> Result<(ImportToken, String), Error> {
-    let body = token_body(me)?.clone();
-    let label = label.trim();
-    let chars = label.chars().count();
-    if chars == 0 || chars > LABEL_CHARS || label.chars().any(char::is_control) {
-        return Err(Error::Validation(vec![
-            FieldError::new("label", "token_label").with("max", LABEL_CHARS),
-        ]));
-    }
-    let secret = format!("{TOKEN_PREFIX}{}", sessions::new_token());
-    let actor = Actor::Staff(me.username.as_str().to_owned());
-    let e = event(
-        &actor,
-        Some(me.role),
-        Some(body.as_str()),
-        Some(address),
-        "import_token.issue",
-        String::new(),
-        Some(serde_json::json!({ "label": label }).to_string()),
-    );
-    let new = NewImportToken {
-        body,
-        label: label.to_owned(),
-        token_hash: sessions::token_hash(&secret),
-        created_by: actor.label(),
-    };
-    let token = state
-        .storage
-        .create_import_token(&new, &e, state.clock.now())
-        .await?;
-    Ok((token, secret))
-}
-
-/// Revokes token `id` of `me`'s body; `NotFound` for another body's or
-/// one revoked already.
-pub async fn revoke_token(
-    state: &AppState,
-    me: &Staff,
-    id: i64,
-    address: &str,
-) -> Result<(), Error> {
-    let body = token_body(me)?.clone();
-    let actor = Actor::Staff(me.username.as_str().to_owned());
-    let e = event(
-        &actor,
-        Some(me.role),
-        Some(body.as_str()),
-        Some(address),
-        "import_token.revoke",
-        format!("import-token:{id}"),
-        None,
-    );
-    Ok(state
-        .storage
-        .revoke_import_token(id, body.as_str(), &e, state.clock.now())
-        .await?)
 }

@@ -19,6 +19,7 @@ pub mod document_check;
 pub mod federated;
 pub mod files;
 pub mod identity;
+pub mod import_tokens;
 pub mod imports;
 pub mod operator;
 pub mod rarechars;

@@ -30,6 +30,7 @@ use crate::i18n::{Arg, Lang};
 use crate::pages::extract::{Csrf, CsrfForm, SESSION_COOKIE, csrf_cookie_name};
 use crate::pages::verify_document::{boundary, parts};
 use crate::pages::{Chrome, PageError, china_time, render};
+use crate::services::import_tokens;
 use crate::services::imports::{self, MAX_UPLOAD};
 use crate::services::{self, sessions};
 use crate::state::AppState;
@@ -355,7 +356,7 @@ async fn tokens_page(
     csrf: &str,
     me: &Staff,
 ) -> Result<TokensPage, PageError> {
-    let tokens = imports::tokens(state, me).await?;
+    let tokens = import_tokens::tokens(state, me).await?;
     let frame = Frame::new(
         lang,
         csrf,
@@ -408,7 +409,7 @@ pub async fn issue(
     ClientAddr(client): ClientAddr,
     CsrfForm(form): CsrfForm<IssueForm>,
 ) -> Result<Response, PageError> {
-    match imports::issue_token(&state, &me, &form.label, &client).await {
+    match import_tokens::issue_token(&state, &me, &form.label, &client).await {
         Ok((token, secret)) => {
             let mut page = tokens_page(&state, lang, &csrf, &me).await?;
             page.issued = Some((token.label, secret));
@@ -438,7 +439,7 @@ pub async fn revoke(
     ClientAddr(client): ClientAddr,
     CsrfForm(form): CsrfForm<RevokeForm>,
 ) -> Result<Response, PageError> {
-    imports::revoke_token(&state, &me, form.token, &client).await?;
+    import_tokens::revoke_token(&state, &me, form.token, &client).await?;
     let mut page = tokens_page(&state, lang, &csrf, &me).await?;
     page.notice = Some(lang.t("console-token-revoked"));
     Ok(render(StatusCode::OK, &page))
