@@ -158,7 +158,7 @@ run() {
   esac
   [ $((hi - lo + 1)) -eq "$n" ] || { echo "$backend: annotations $lo..$hi, not $n" >&2; exit 1; }
 
-  ZHENGSHU_LOG__FILTER=warn,zhengshu::serve=info \
+  ZHENGSHU_LOG__FILTER=warn,zhengshu::serve=info,zhengshu_storage_sql=info \
   ZHENGSHU_VERIFY__PER_ADDRESS_PER_MINUTE=4000000000 ZHENGSHU_VERIFY__GLOBAL_PER_SECOND=4000000000 \
     "$bin" --data-dir "$work/data" --db "$db" serve --addr 127.0.0.1:0 > "$work/serve.log" 2>&1 &
   server_pid=$!
@@ -170,6 +170,19 @@ run() {
     sleep 0.1
   done
   [ -n "$addr" ] || { cat "$work/serve.log" >&2; exit 1; }
+  # Public verification's data is loaded into memory in the background
+  # (web.verify_index); the load is measured, not the time before it.
+  local loaded=
+  for _ in $(seq 3000); do
+    loaded=$(grep -m1 'verification index loaded' "$work/serve.log" || true)
+    [ -n "$loaded" ] && break
+    sleep 0.1
+  done
+  [ -n "$loaded" ] || { cat "$work/serve.log" >&2; echo "$backend: the index never loaded" >&2; exit 1; }
+  local rss_kb
+  rss_kb=$(ps -o rss= -p "$server_pid" | tr -d ' ')
+  echo "$backend: $(sed -n 's/.*verification index loaded \(.*\)/\1/p' <<<"$loaded"); server RSS $((rss_kb / 1024)) MiB" \
+    | tee -a "$work/results"
   # Every code the script makes verifies as valid, every pair as found.
   local probe
   probe=$(curl -fs "http://$addr/api/v1/verify/BENCH$(printf '%015d' "$lo" | tr 01 ZY)")

@@ -31,6 +31,7 @@ mod store;
 mod support;
 mod uploads;
 mod verifications;
+mod verify_index;
 
 use std::collections::HashSet;
 
