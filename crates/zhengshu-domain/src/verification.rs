@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use jiff::Timestamp;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::{Annotation, AnnotationState, CertificateStatus, Day, Revocation, day_in_china};
@@ -59,30 +60,44 @@ impl Outcome {
         certificate: &CertificateStatus,
         today: Day,
     ) -> Self {
-        let issued = matches!(
+        Self::of_stored(
             annotation.stored_state,
+            (annotation.valid_from, annotation.valid_until),
+            annotation.withdrawn_at,
+            certificate,
+            today,
+        )
+    }
+
+    /// [`Outcome::of_annotation`] of an annotation as stored: its state,
+    /// its first and last valid day and the time of its withdrawal.
+    pub fn of_stored(
+        stored_state: AnnotationState,
+        (valid_from, valid_until): (Option<Day>, Option<Day>),
+        withdrawn_at: Option<Timestamp>,
+        certificate: &CertificateStatus,
+        today: Day,
+    ) -> Self {
+        let issued = matches!(
+            stored_state,
             AnnotationState::Ready | AnnotationState::Withdrawn
         );
-        let (true, Some(first_day), Some(last_day)) =
-            (issued, annotation.valid_from, annotation.valid_until)
-        else {
+        let (true, Some(first_day), Some(last_day)) = (issued, valid_from, valid_until) else {
             return Outcome::NotFound;
         };
         if let CertificateStatus::Revoked(r) = certificate {
             return Outcome::Revoked(r.clone());
         }
-        if annotation.stored_state == AnnotationState::Withdrawn {
+        if stored_state == AnnotationState::Withdrawn {
             // A withdrawal is always stored with its time; without one the
             // row is inconsistent and verifies as nothing.
-            return annotation
-                .withdrawn_at
-                .map_or(Outcome::NotFound, |at| Outcome::Withdrawn {
-                    on: day_in_china(at),
-                });
+            return withdrawn_at.map_or(Outcome::NotFound, |at| Outcome::Withdrawn {
+                on: day_in_china(at),
+            });
         }
         if today < first_day {
             Outcome::NotFound
-        } else if annotation.state_on(today) == AnnotationState::Expired {
+        } else if stored_state.on(valid_until, today) == AnnotationState::Expired {
             Outcome::Expired { last_day }
         } else {
             Outcome::Valid

@@ -57,6 +57,13 @@ pub struct OutcomeLabels {
     pub outcome: String,
 }
 
+/// What an entry of the verification index is (`annotation`,
+/// `certificate`).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: &'static str,
+}
+
 /// Database connections by state (`idle`, `in_use`, `max`).
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct PoolLabels {
@@ -85,6 +92,7 @@ pub struct Metrics {
     pub imports: Family<OutcomeLabels, Counter>,
     pub import_rows: Family<OutcomeLabels, Counter>,
     pub pool_connections: Family<PoolLabels, Gauge>,
+    pub verify_index_entries: Family<KindLabels, Gauge>,
 }
 
 impl Metrics {
@@ -156,6 +164,12 @@ impl Metrics {
             "Database pool connections: idle, in use, and the pool's maximum",
             pool_connections.clone(),
         );
+        let verify_index_entries = Family::<KindLabels, Gauge>::default();
+        registry.register(
+            "verify_index_entries",
+            "Issued annotations and certificates public verification holds in memory",
+            verify_index_entries.clone(),
+        );
         Self {
             registry,
             requests,
@@ -169,6 +183,7 @@ impl Metrics {
             imports,
             import_rows,
             pool_connections,
+            verify_index_entries,
         }
     }
 
@@ -240,6 +255,15 @@ impl Metrics {
             .set(oldest.map_or(0.0, |d| d.as_secs_f64()));
     }
 
+    /// Sets the verification index gauges.
+    pub fn set_verify_index(&self, annotations: usize, certificates: usize) {
+        for (kind, n) in [("annotation", annotations), ("certificate", certificates)] {
+            self.verify_index_entries
+                .get_or_create(&KindLabels { kind })
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+    }
+
     /// Sets the pool gauges.
     pub fn set_pool(&self, idle: i64, in_use: i64, max: i64) {
         for (state, v) in [("idle", idle), ("in_use", in_use), ("max", max)] {
@@ -276,7 +300,10 @@ mod tests {
         m.application("accepted");
         m.set_queue(7, Some(Duration::from_secs(2)));
         m.set_pool(3, 1, 8);
+        m.set_verify_index(5, 4);
         let text = encode();
+        assert!(text.contains(r#"zhengshu_verify_index_entries{kind="annotation"} 5"#));
+        assert!(text.contains(r#"zhengshu_verify_index_entries{kind="certificate"} 4"#));
         assert!(
             text.contains(
                 r#"zhengshu_http_requests_total{route="/verify/{code}",method="GET",status="200"} 1"#

@@ -7,11 +7,13 @@ use zhengshu_storage::Storage;
 use zhengshu_storage_postgres::PgStore;
 use zhengshu_storage_postgres::testing::FreshPg;
 
-/// Every story runs with the hot reads cached, as a server runs: the
-/// store's own writes must show at its next read.
+/// Every story runs with the hot reads cached and public verification
+/// indexed, as a server runs: the store's own writes must show at its next
+/// read.
 async fn fresh() -> FreshPg {
     let db = FreshPg::new(zhengshu_storage_story::test_vault()).await;
     assert!(db.store.cache_hot_reads().await.expect("cache hot reads"));
+    db.store.index_verifications(1_000).await.expect("index");
     db
 }
 
@@ -23,6 +25,17 @@ async fn a_cached_store_sees_another_processs_writes() {
         .await
         .expect("a second connection");
     zhengshu_storage_story::a_cached_store_sees_another_processs_writes(&*db, &other).await;
+}
+
+/// The same for the verification index.
+#[tokio::test]
+async fn the_verification_index_sees_another_processs_writes() {
+    let db = fresh().await;
+    let other = PgStore::connect(&db.url, zhengshu_storage_story::test_vault())
+        .await
+        .expect("a second connection");
+    zhengshu_storage_story::the_verification_index_sees_another_processs_writes(&*db, &other, true)
+        .await;
 }
 
 zhengshu_storage_story::story_tests!(fresh());

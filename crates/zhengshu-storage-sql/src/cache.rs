@@ -29,6 +29,8 @@ use jiff::Timestamp;
 use zhengshu_domain::{Certificate, Holder, TermsVersion};
 use zhengshu_storage::SessionRecord;
 
+use crate::verify_index::VerifyIndex;
+
 /// Entries per map; a full map is emptied rather than grown.
 const CAPACITY: usize = 100_000;
 
@@ -44,19 +46,30 @@ pub(crate) enum Change {
     Holders,
     /// The current terms.
     Terms,
-    /// Any certificate, or the bodies and types shown with them.
+    /// Any certificate, or the bodies and types shown with them, changed
+    /// by this store: the lists and the verification index.
     Certificates,
+    /// Certificates were added or published (announced `c`): the lists.
+    Lists,
+    /// Certificates, bodies or types were updated or deleted (announced
+    /// `v`): the verification index.
+    Verification,
+    /// The state of the annotation whose 查验码 this is (announced
+    /// `a:<code>`; a withdrawal).
+    Annotation(String),
 }
 
 impl Change {
-    /// An announcement's payload (`s:<hex>`, `h:<id>`, `t`, `c`); anything
-    /// else is taken as every kind having changed.
+    /// An announcement's payload (`s:<hex>`, `h:<id>`, `t`, `c`, `v`,
+    /// `a:<code>`); anything else is taken as every kind having changed.
     pub(crate) fn parse(payload: &str) -> Vec<Change> {
         let one = match payload.split_once(':') {
             Some(("s", hash)) => hex::decode(hash).ok().map(Change::Session),
             Some(("h", id)) => id.parse().ok().map(Change::Holder),
             None if payload == "t" => Some(Change::Terms),
-            None if payload == "c" => Some(Change::Certificates),
+            Some(("a", code)) if !code.is_empty() => Some(Change::Annotation(code.to_owned())),
+            None if payload == "c" => Some(Change::Lists),
+            None if payload == "v" => Some(Change::Verification),
             _ => None,
         };
         one.map(|c| vec![c])
@@ -86,6 +99,11 @@ pub(crate) struct Cache {
     generation: AtomicU64,
     ttl: Mutex<Duration>,
     maps: Mutex<Maps>,
+    /// Whether other processes' writes are announced (PostgreSQL).
+    announced: AtomicBool,
+    /// Public verification's data ([`crate::verify_index`]), served while
+    /// the cache is.
+    pub(crate) index: VerifyIndex,
 }
 
 fn fresh<T>(entry: Option<&(Instant, T)>, ttl: Duration) -> Option<&T> {
@@ -99,6 +117,8 @@ impl Default for Cache {
             generation: AtomicU64::new(0),
             ttl: Mutex::new(Duration::ZERO),
             maps: Mutex::default(),
+            announced: AtomicBool::new(false),
+            index: VerifyIndex::default(),
         }
     }
 }
@@ -125,6 +145,16 @@ impl Cache {
         self.generation.fetch_add(1, Ordering::SeqCst);
         *self.maps() = Maps::default();
         self.live.store(live, Ordering::SeqCst);
+        self.index.empty();
+    }
+
+    /// Records whether other processes' writes are announced.
+    pub(crate) fn set_announced(&self, announced: bool) {
+        self.announced.store(announced, Ordering::SeqCst);
+    }
+
+    pub(crate) fn announced(&self) -> bool {
+        self.announced.load(Ordering::SeqCst)
     }
 
     /// The generation a read starts in: what it finds may be kept under it.
@@ -132,13 +162,18 @@ impl Cache {
         self.generation.load(Ordering::SeqCst)
     }
 
-    fn serving(&self) -> bool {
+    pub(crate) fn serving(&self) -> bool {
         self.live.load(Ordering::SeqCst)
     }
 
     /// Forgets what `change` made stale.
     pub(crate) fn forget(&self, change: &Change) {
         self.generation.fetch_add(1, Ordering::SeqCst);
+        match change {
+            Change::Annotation(code) => self.index.forget_code(code),
+            Change::Certificates | Change::Verification => self.index.empty(),
+            _ => {}
+        }
         if !self.serving() {
             return;
         }
@@ -156,7 +191,8 @@ impl Cache {
                 maps.sessions.clear();
             }
             Change::Terms => maps.terms = None,
-            Change::Certificates => maps.certificates.clear(),
+            Change::Certificates | Change::Lists => maps.certificates.clear(),
+            Change::Verification | Change::Annotation(_) => {}
         }
     }
 
@@ -262,9 +298,14 @@ mod tests {
         );
         assert_eq!(Change::parse("h:42"), vec![Change::Holder(42)]);
         assert_eq!(Change::parse("t"), vec![Change::Terms]);
-        assert_eq!(Change::parse("c"), vec![Change::Certificates]);
+        assert_eq!(Change::parse("c"), vec![Change::Lists]);
+        assert_eq!(Change::parse("v"), vec![Change::Verification]);
+        assert_eq!(
+            Change::parse("a:ABCD"),
+            vec![Change::Annotation("ABCD".into())]
+        );
         let all = vec![Change::Holders, Change::Terms, Change::Certificates];
-        for odd in ["", "x", "s:zz", "h:", "h:1x", "c:1"] {
+        for odd in ["", "x", "s:zz", "h:", "h:1x", "c:1", "a:"] {
             assert_eq!(Change::parse(odd), all, "{odd:?}");
         }
     }

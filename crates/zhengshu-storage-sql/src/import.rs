@@ -275,7 +275,7 @@ where
         let mut tx = D::begin_write_on(&mut *this.conn).await?;
         // The certificates the import updates are rewritten at once, then
         // each change is audited in order.
-        sqlx::query(AssertSqlSafe(format!(
+        let updated = sqlx::query(AssertSqlSafe(format!(
             "UPDATE certificates SET management_number = u.management_number, name = u.name, \
              sex = u.sex, birth_date = u.birth_date{date}, id_type = u.id_type, \
              id_cipher = u.id_cipher, id_index = u.id_index, \
@@ -290,6 +290,7 @@ where
         .execute(&mut *tx)
         .await
         .map_err(map_err::<D>)?;
+        let updated = D::rows_affected(&updated) > 0;
         let mut appended: Option<Appended> = None;
         let mut last = 0_i64;
         loop {
@@ -342,7 +343,13 @@ where
             .await
             .map_err(map_err::<D>)?;
         tx.commit().await.map_err(map_err::<D>)?;
-        this.cache.forget(&crate::cache::Change::Certificates);
+        // New certificates change the holders' lists; updated ones what
+        // verification answers too.
+        this.cache.forget(&if updated {
+            crate::cache::Change::Certificates
+        } else {
+            crate::cache::Change::Lists
+        });
         if let (Some(sink), Some(a)) = (&this.sink, &appended) {
             sink.appended(&a.head);
         }

@@ -31,6 +31,7 @@ mod store;
 mod support;
 mod uploads;
 mod verifications;
+mod verify_index;
 
 use std::collections::HashSet;
 
@@ -170,6 +171,8 @@ pub struct SqlStore<D: Dialect> {
     pool: Pool<D::Db>,
     /// Held connections for the hot point reads.
     readers: readers::Readers<D::Db>,
+    /// The held connection that records verifications.
+    recorder: readers::Readers<D::Db>,
     vault: IdVault,
     sink: Option<std::sync::Arc<dyn AuditHeadSink>>,
     /// The hot reads kept in memory once asked ([`cache`]).
@@ -181,6 +184,7 @@ impl<D: Dialect> Clone for SqlStore<D> {
         Self {
             pool: self.pool.clone(),
             readers: self.readers.clone(),
+            recorder: self.recorder.clone(),
             vault: self.vault.clone(),
             sink: self.sink.clone(),
             cache: self.cache.clone(),
@@ -194,6 +198,7 @@ impl<D: Dialect> SqlStore<D> {
         Ok(Self {
             pool: D::connect(url).await?,
             readers: readers::Readers::new(D::READERS),
+            recorder: readers::Readers::new(1),
             vault,
             sink: None,
             cache: Default::default(),

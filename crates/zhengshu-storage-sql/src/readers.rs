@@ -1,6 +1,7 @@
 //! Connections kept for the hot point reads (a verification by 查验码 or by
-//! number, a holder's session and certificates): a few connections taken
-//! from the pool once and held, each behind its own lock.
+//! number, a holder's session and certificates) and for recording
+//! verifications: a few connections taken from the pool once and held,
+//! each behind its own lock.
 //!
 //! Why not the pool itself: sqlx's pool pings a connection every time it
 //! goes back (and, by default, before it is handed out), so a one-statement

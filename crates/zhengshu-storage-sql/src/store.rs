@@ -21,6 +21,7 @@ use zhengshu_storage::{
     NewSession, NewStaff, NewStaffSession, NewUpload, NewVerification, Proven, ReferenceChange,
     Reservation, Result, Retry, SessionRecord, StaffSessionRecord, Storage, StorageError,
     ThrottleRule, Upload, UploadCounts, UploadState, VerifiableAnnotation, VerificationLog,
+    VerifyAnnotation, VerifyCertificate,
 };
 
 use crate::cache::{CertificatesKey, Change};
@@ -785,7 +786,10 @@ where
         actor: &Actor,
         at: Timestamp,
     ) -> Result<Annotation> {
-        self.withdraw(id, today, actor, at).await
+        let withdrawn = self.withdraw(id, today, actor, at).await?;
+        self.cache
+            .forget(&Change::Annotation(withdrawn.verification_code.clone()));
+        Ok(withdrawn)
     }
 
     async fn annotation_document(&self, id: i64) -> Result<Vec<u8>> {
@@ -864,6 +868,7 @@ where
         };
         self.cache.set_ttl(D::CACHE_TTL);
         let announced = D::listen(&self.pool, "zhengshu_changes", Arc::new(heard)).await?;
+        self.cache.set_announced(announced);
         if !announced {
             // Nothing to listen to: serve at once, each entry for the
             // dialect's short time to live. Where changes are announced,
@@ -885,6 +890,23 @@ where
 
     async fn annotation_by_code(&self, code: &VerificationCode) -> Result<VerifiableAnnotation> {
         self.by_code(code).await
+    }
+
+    async fn verify_code(&self, code: &VerificationCode) -> Result<Arc<VerifyAnnotation>> {
+        self.verify_by_code(code).await
+    }
+
+    async fn verify_number(&self, number: &CertificateNumber) -> Result<Arc<VerifyCertificate>> {
+        self.verify_by_number(number).await
+    }
+
+    async fn index_verifications(&self, max: usize) -> Result<()> {
+        self.start_index(max);
+        Ok(())
+    }
+
+    fn verify_index_status(&self) -> zhengshu_storage::IndexStatus {
+        self.cache.index.status()
     }
 
     async fn record_verifications(&self, batch: &[NewVerification]) -> Result<()> {

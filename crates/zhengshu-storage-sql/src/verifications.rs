@@ -9,9 +9,11 @@ use zhengshu_storage::{NewVerification, Result, StorageError, Verification, Veri
 use crate::rows::{ms, timestamp};
 use crate::{Conn, Dialect, SqlStore, map_err};
 
-/// Rows per `INSERT`: at [`COLUMNS`] parameters each, this stays far below
-/// both engines' limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
-const ROWS_PER_INSERT: usize = 1000;
+/// Rows per `INSERT`. Small: SQLite binds a numbered parameter by looking
+/// its name up in a list, so binding a statement's parameters costs the
+/// square of their number (at 1,000 rows of [`COLUMNS`] that lookup was
+/// most of a server's time under verification load).
+const ROWS_PER_INSERT: usize = 64;
 
 #[derive(Debug, sqlx::FromRow)]
 struct VerificationRow {
@@ -68,7 +70,16 @@ where
         if batch.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(map_err::<D>)?;
+        // One held connection writes them all: its page cache keeps the
+        // pages these inserts touch, where a connection of the pool taken
+        // in turn would read them again from the file every time.
+        let mut held = self.recorder.get(&self.pool).await.map_err(map_err::<D>)?;
+        let written = Self::record_on(held.conn(), batch).await;
+        held.check(written).map_err(map_err::<D>)
+    }
+
+    async fn record_on(conn: &mut Conn<D>, batch: &[NewVerification]) -> Result<(), sqlx::Error> {
+        let mut tx = sqlx::Connection::begin(conn).await?;
         for chunk in batch.chunks(ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO verifications (at_ms, channel, annotation_id, certificate_id, \
@@ -85,9 +96,9 @@ where
                     .bind(v.verifier.as_bytes().as_slice())
                     .bind(v.verdict.code());
             }
-            insert.execute(&mut *tx).await.map_err(map_err::<D>)?;
+            insert.execute(&mut *tx).await?;
         }
-        tx.commit().await.map_err(map_err::<D>)
+        tx.commit().await
     }
 
     pub(crate) async fn log_of_annotation(

@@ -18,8 +18,9 @@ fn url(dir: &tempfile::TempDir) -> String {
     format!("sqlite://{}", dir.path().join("story.db").display())
 }
 
-/// Every story runs with the hot reads cached, as a server runs: the
-/// store's own writes must show at its next read.
+/// Every story runs with the hot reads cached and public verification
+/// indexed, as a server runs: the store's own writes must show at its next
+/// read.
 async fn fresh() -> Fresh {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = zhengshu_storage_sqlite::SqliteStore::connect(
@@ -29,6 +30,7 @@ async fn fresh() -> Fresh {
     .await
     .expect("open SQLite");
     assert!(!store.cache_hot_reads().await.expect("cache hot reads"));
+    store.index_verifications(1_000).await.expect("index");
     Fresh { store, _dir: dir }
 }
 
@@ -43,6 +45,23 @@ async fn a_cached_store_sees_another_processs_writes() {
     .await
     .expect("a second connection");
     zhengshu_storage_story::a_cached_store_sees_another_processs_writes(&*db, &other).await;
+}
+
+/// The same for the verification index: on SQLite only an import comes
+/// from another process.
+#[tokio::test]
+async fn the_verification_index_sees_another_processs_writes() {
+    let db = fresh().await;
+    let other = zhengshu_storage_sqlite::SqliteStore::connect(
+        &url(&db._dir),
+        zhengshu_storage_story::test_vault(),
+    )
+    .await
+    .expect("a second connection");
+    zhengshu_storage_story::the_verification_index_sees_another_processs_writes(
+        &*db, &other, false,
+    )
+    .await;
 }
 
 zhengshu_storage_story::story_tests!(fresh());

@@ -16,6 +16,7 @@ mod staff;
 mod throttle;
 mod uploads;
 mod verifications;
+mod verify_index;
 
 pub use annotations::*;
 pub use cache::*;
@@ -28,6 +29,7 @@ pub use staff::*;
 pub use throttle::*;
 pub use uploads::*;
 pub use verifications::*;
+pub use verify_index::*;
 
 use jiff::Timestamp;
 use zhengshu_domain::{
@@ -82,6 +84,7 @@ macro_rules! story_tests {
             failed_attempts_wait_then_give_up,
             only_a_ready_valid_annotation_is_withdrawn,
             verification_codes_find_their_annotation,
+            the_verification_index_answers_as_the_database,
             simultaneous_look_ups_each_get_their_own_answer,
             verifications_round_trip_counted_newest_first,
             five_hundred_verifications_are_written_at_once,

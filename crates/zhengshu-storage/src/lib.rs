@@ -22,6 +22,8 @@ pub mod staff;
 mod vault;
 pub mod verifications;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use zhengshu_domain::{
@@ -47,7 +49,8 @@ pub use staff::{
 };
 pub use vault::{IdVault, SealedId, VaultKeys};
 pub use verifications::{
-    NewVerification, VerifiableAnnotation, Verification, VerificationLog, VerifierHash, VerifierKey,
+    IndexStatus, NewVerification, VerifiableAnnotation, Verification, VerificationLog,
+    VerifierHash, VerifierKey, VerifyAnnotation, VerifyCertificate,
 };
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
@@ -510,6 +513,26 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// once); `NotFound` for an unknown code. What the verifier is told is
     /// the domain's ([`zhengshu_domain::Outcome::of_annotation`]).
     async fn annotation_by_code(&self, code: &VerificationCode) -> Result<VerifiableAnnotation>;
+    /// What a verification by 查验码 needs ([`VerifyAnnotation`]), from
+    /// memory once [`Storage::index_verifications`] holds it, else read
+    /// afresh (and then held, once issued). A withdrawal, revocation or
+    /// correction made through this store shows at its next call; one made
+    /// by another process once announced (PostgreSQL), or within a second
+    /// of an import's publication (SQLite, where only an import changes
+    /// certificates from outside the serving process). `NotFound` for an
+    /// unknown code.
+    async fn verify_code(&self, code: &VerificationCode) -> Result<Arc<VerifyAnnotation>>;
+    /// What a verification by certificate number needs, as
+    /// [`Storage::verify_code`]; `NotFound` for an unknown number.
+    async fn verify_number(&self, number: &CertificateNumber) -> Result<Arc<VerifyCertificate>>;
+    /// Loads every issued annotation and visible certificate (at most
+    /// `max` of each) into this process's memory for
+    /// [`Storage::verify_code`] and [`Storage::verify_number`], in the
+    /// background, and loads them again after changes to certificates.
+    /// Served only while [`Storage::cache_hot_reads`] is: call that first.
+    async fn index_verifications(&self, max: usize) -> Result<()>;
+    /// What [`Storage::index_verifications`] holds at this moment.
+    fn verify_index_status(&self) -> IndexStatus;
     /// Records a batch of verifications in one transaction: all or none.
     async fn record_verifications(&self, batch: &[NewVerification]) -> Result<()>;
     /// How often annotation `annotation_id` was verified, and the `newest`

@@ -80,6 +80,8 @@ async fn scrape(State(state): State<AppState>) -> Response {
         }
         Err(e) => tracing::warn!(error = %e, "metrics: job queue not read"),
     }
+    let index = state.storage.verify_index_status();
+    m.set_verify_index(index.annotations, index.certificates);
     let pool = state.storage.pool_use();
     m.set_pool(
         i64::from(pool.idle),

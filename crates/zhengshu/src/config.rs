@@ -96,6 +96,11 @@ pub struct WebConfig {
     /// process's change (a command beside the server) shows within a
     /// second.
     pub cache_reads: bool,
+    /// With `cache_reads`: how many issued annotations, and how many
+    /// certificates, public verification holds in memory (loaded in the
+    /// background at start and again after certificates change); the
+    /// database answers the rest. 0 holds none.
+    pub verify_index: usize,
 }
 
 impl Default for WebConfig {
@@ -107,6 +112,7 @@ impl Default for WebConfig {
                 .collect(),
             trust_forwarded_for: false,
             cache_reads: true,
+            verify_index: 5_000_000,
         }
     }
 }

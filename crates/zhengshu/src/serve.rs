@@ -132,6 +132,7 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     if config.web.cache_reads {
         let announced = storage.cache_hot_reads().await?;
         tracing::info!(announced, "holders' hot reads cached in memory");
+        storage.index_verifications(config.web.verify_index).await?;
     }
     let mut state = AppState::new(storage, clock, keys.session, config.public_base_url.clone());
     state.set_verify_limits(config.verify);

@@ -16,7 +16,9 @@ use zhengshu_domain::{
     Annotation, Certificate, CertificateNumber, Channel, Day, Outcome, VerificationCode,
     day_in_china,
 };
-use zhengshu_storage::{NewVerification, StorageError, VerificationLog};
+use zhengshu_storage::{
+    NewVerification, StorageError, VerificationLog, VerifyAnnotation, VerifyCertificate,
+};
 
 use super::Error;
 use crate::state::AppState;
@@ -73,23 +75,27 @@ impl Checked {
 }
 
 fn shown(c: &Certificate, annotation: Option<AnnotationShown>) -> Shown {
+    shown_of(&VerifyCertificate::of(c), annotation)
+}
+
+fn shown_of(c: &VerifyCertificate, annotation: Option<AnnotationShown>) -> Shown {
     Shown {
-        holder_name: c.data.name.as_str().to_owned(),
-        id_number_masked: c.data.id.number.masked(),
-        qualification: c.qualification_name.clone(),
-        certificate_number: c.data.number.as_str().to_owned(),
-        issuing_body: c.body_name.clone(),
+        holder_name: c.holder_name.to_string(),
+        id_number_masked: c.id_number_masked.to_string(),
+        qualification: c.qualification.to_string(),
+        certificate_number: c.number.to_string(),
+        issuing_body: c.issuing_body.to_string(),
         annotation,
     }
 }
 
-fn annotation_shown(a: &Annotation, document_sha256: Option<String>) -> AnnotationShown {
+fn annotation_shown(a: &VerifyAnnotation) -> AnnotationShown {
     AnnotationShown {
-        number: a.number.clone(),
-        scenario: a.scenario.clone(),
+        number: a.number.to_string(),
+        scenario: a.scenario.to_string(),
         valid_from: a.valid_from,
         valid_until: a.valid_until,
-        document_sha256,
+        document_sha256: a.document_sha256_hex(),
     }
 }
 
@@ -128,29 +134,26 @@ pub async fn by_code(
     let Ok(code) = VerificationCode::parse(code) else {
         return Ok(Checked::not_found());
     };
-    let found = match state.storage.annotation_by_code(&code).await {
+    let found = match state.storage.verify_code(&code).await {
         Ok(found) => found,
         Err(StorageError::NotFound) => return plain_document(state, client, channel, &code).await,
         Err(e) => return Err(e.into()),
     };
     let today = day_in_china(state.clock.now());
     let c = &found.certificate;
-    let outcome = Outcome::of_annotation(&found.annotation, &c.status, today);
-    record(
-        state,
-        client,
-        channel,
-        c.id,
-        Some(found.annotation.id),
-        &outcome,
-    )
-    .await;
+    let outcome = Outcome::of_stored(
+        found.stored_state,
+        (found.valid_from, found.valid_until),
+        found.withdrawn_at,
+        &c.status,
+        today,
+    );
+    record(state, client, channel, c.id, Some(found.id), &outcome).await;
     if outcome == Outcome::NotFound {
         return Ok(Checked::not_found());
     }
-    let a = annotation_shown(&found.annotation, found.document_sha256);
     Ok(Checked {
-        shown: Some(shown(c, Some(a))),
+        shown: Some(shown_of(c, Some(annotation_shown(&found)))),
         outcome,
     })
 }
@@ -191,18 +194,18 @@ pub async fn by_number_and_name(
     let Ok(number) = CertificateNumber::parse(number) else {
         return Ok(Checked::not_found());
     };
-    let c = match state.storage.certificate_by_number(&number).await {
+    let c = match state.storage.verify_number(&number).await {
         Ok(c) => c,
         Err(StorageError::NotFound) => return Ok(Checked::not_found()),
         Err(e) => return Err(e.into()),
     };
-    let outcome = Outcome::of_number_and_name(Some((c.data.name.as_str(), &c.status)), name);
+    let outcome = Outcome::of_number_and_name(Some((&c.holder_name, &c.status)), name);
     record(state, client, channel, c.id, None, &outcome).await;
     if outcome == Outcome::NotFound {
         return Ok(Checked::not_found());
     }
     Ok(Checked {
-        shown: Some(shown(&c, None)),
+        shown: Some(shown_of(&c, None)),
         outcome,
     })
 }

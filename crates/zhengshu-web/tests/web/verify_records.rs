@@ -51,7 +51,7 @@ async fn verifications_are_written_within_moments_without_a_flush() {
     for _ in 0..3 {
         ok(&by_code(&app, &code).await);
     }
-    // The background writer flushes every 200 ms; give it up to 5 s.
+    // The background writer flushes every second; give it up to 5 s.
     let mut count = 0;
     for _ in 0..50 {
         count = app
