@@ -10,7 +10,7 @@
 //! while the cache is, so what keeps it true is the cache's: this store's
 //! own writes forget what they change before they return; other
 //! processes' writes arrive as announcements on PostgreSQL (migration
-//! 0016: `a:<code>` when an annotation's state changes, `v` when
+//! 0017: `a:<code>` when an annotation's state changes, `v` when
 //! certificates, bodies or types are updated or deleted); on SQLite, where
 //! nothing is announced and the only other process that changes
 //! certificates is an import, the loader looks for a newly published
