@@ -6,7 +6,7 @@
 //! over the certificates — which a cache filled by demand alone cannot do
 //! for a million codes checked at random.
 //!
-//! The index belongs to the store's [`crate::cache`] and is served only
+//! The index belongs to the store's cache of hot reads and is served only
 //! while the cache is, so what keeps it true is the cache's: this store's
 //! own writes forget what they change before they return; other
 //! processes' writes arrive as announcements on PostgreSQL (migration
