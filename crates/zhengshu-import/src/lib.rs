@@ -47,7 +47,9 @@ pub struct ImportOptions {
     pub photo_base: Option<PathBuf>,
     /// Where photos are copied to, named by their SHA-256.
     pub photo_store: Option<PathBuf>,
-    pub batch_size: usize,
+    /// Rows per write; by default the storage's choice
+    /// ([`ImportTx::batch_rows`]).
+    pub batch_size: Option<usize>,
     /// Who imports, for the audit log.
     pub actor: Actor,
     /// Check only: every row is read, checked and written as an import
@@ -71,7 +73,7 @@ impl ImportOptions {
             rejects: None,
             photo_base: None,
             photo_store: None,
-            batch_size: 1000,
+            batch_size: None,
             actor,
             dry_run: false,
             find_every_refusal: false,
@@ -189,18 +191,19 @@ async fn run(
     mut progress: impl FnMut(u64) + Send,
 ) -> Result<Report, ImportError> {
     let qualifications = body_qualifications(storage, &options.body).await?;
-    let (tx, mut rx) = mpsc::channel::<Parsed>(4);
-    let reader_options = options.clone();
-    let reader =
-        std::thread::spawn(move || read_rows(input, &reader_options, &qualifications, &tx));
-
     let mut report = Report::default();
     let mut rejects = match (&options.rejects, options.partial) {
         (Some(path), true) => Some(RejectsFile::new(path)?),
         _ => None,
     };
-    let now = Timestamp::now();
     let mut db = storage.begin_import(&options.actor).await?;
+    let (tx, mut rx) = mpsc::channel::<Parsed>(4);
+    let mut reader_options = options.clone();
+    reader_options.batch_size = Some(options.batch_size.unwrap_or_else(|| db.batch_rows()));
+    let reader =
+        std::thread::spawn(move || read_rows(input, &reader_options, &qualifications, &tx));
+
+    let now = Timestamp::now();
     let fatal = match read_batches(
         &mut rx,
         &mut *db,
@@ -422,7 +425,8 @@ fn read_rows(
     // the file are found without keeping the numbers themselves.
     let hasher = RandomState::new();
     let mut seen: HashMap<u64, u64> = HashMap::new();
-    let mut batch = Vec::with_capacity(options.batch_size);
+    let size = options.batch_size.unwrap_or(1000).max(1);
+    let mut batch = Vec::with_capacity(size);
     loop {
         match next_record(&mut csv, &mut record) {
             Ok(false) => break,
@@ -476,10 +480,10 @@ fn read_rows(
             }
         }
         batch.push((line, parsed));
-        if batch.len() == options.batch_size
+        if batch.len() == size
             && !send(Parsed::Batch(std::mem::replace(
                 &mut batch,
-                Vec::with_capacity(options.batch_size),
+                Vec::with_capacity(size),
             )))
         {
             return;

@@ -79,7 +79,20 @@ pub struct SqlImport<D: Dialect> {
     at: Timestamp,
     /// Whether a row was inserted or an update staged.
     changed: bool,
+    /// Dropped with the import: stops its [companion](Dialect::import_companion).
+    _companion: tokio::sync::oneshot::Sender<()>,
+    /// Giving way ([`Dialect::DATA_VERSION`]): the answer before the last
+    /// batch, until when to give way, and how long the last batch held
+    /// the database.
+    data_version: Option<i64>,
+    polite_until: Option<std::time::Instant>,
+    last_hold: std::time::Duration,
 }
+
+/// How long an import keeps giving way after it last saw another writer.
+const POLITE_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+/// The longest pause an import makes between two batches.
+const MAX_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl<D: Dialect> std::fmt::Debug for SqlImport<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -107,7 +120,16 @@ where
         cache: Arc<crate::cache::Cache>,
     ) -> Result<Self> {
         let mut conn = pool.acquire().await.map_err(map_err::<D>)?;
+        if let Some(setup) = D::IMPORT_SETUP {
+            conn.close_on_drop();
+            sqlx::query(setup)
+                .execute(&mut *conn)
+                .await
+                .map_err(map_err::<D>)?;
+        }
         discard_abandoned::<D>(&mut *conn).await?;
+        let (companion, stop) = tokio::sync::oneshot::channel();
+        D::import_companion(pool, stop);
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let owner = format!("{}#{}#{n}", D::import_owner(&mut *conn).await?, *RUN);
@@ -136,7 +158,39 @@ where
             events: Vec::new(),
             at,
             changed: false,
+            _companion: companion,
+            data_version: None,
+            polite_until: None,
+            last_hold: std::time::Duration::ZERO,
         })
+    }
+
+    /// Where writers wait for one another (SQLite), an import that holds
+    /// the database batch after batch leaves a writer that waits in steps
+    /// (SQLite's busy handler sleeps up to 100 ms between tries) little
+    /// chance to find it free: a holder's request could wait seconds.
+    /// So once another connection has written since the last batch, the
+    /// import pauses before each batch as long as the last one held the
+    /// database (at most [`MAX_PAUSE`]), for [`POLITE_FOR`]: alone, it runs
+    /// at full speed; beside the service, at about half, and a waiting
+    /// writer finds the database free half of the time.
+    async fn give_way(&mut self) -> Result<()> {
+        let Some(pragma) = D::DATA_VERSION else {
+            return Ok(());
+        };
+        let now = std::time::Instant::now();
+        if self.polite_until.is_some_and(|until| now < until) {
+            tokio::time::sleep(self.last_hold.min(MAX_PAUSE)).await;
+        }
+        let version: i64 = sqlx::query_scalar(pragma)
+            .fetch_one(&mut *self.conn)
+            .await
+            .map_err(map_err::<D>)?;
+        if self.data_version.is_some_and(|v| v != version) {
+            self.polite_until = Some(std::time::Instant::now() + POLITE_FOR);
+        }
+        self.data_version = Some(version);
+        Ok(())
     }
 }
 
@@ -222,6 +276,10 @@ where
     for<'v> Option<&'v str>: sqlx::Encode<'v, D::Db>,
     for<'v> Option<Vec<u8>>: sqlx::Encode<'v, D::Db> + sqlx::Type<D::Db>,
 {
+    fn batch_rows(&self) -> usize {
+        D::IMPORT_BATCH
+    }
+
     async fn write(
         &mut self,
         rows: &[NewCertificate],
@@ -232,6 +290,8 @@ where
             return Ok(Vec::new());
         }
         self.at = at;
+        self.give_way().await?;
+        let started = std::time::Instant::now();
         let mut tx = D::begin_write_on(&mut *self.conn).await?;
         let inserted = self
             .bulk
@@ -255,6 +315,7 @@ where
             }
         }
         tx.commit().await.map_err(map_err::<D>)?;
+        self.last_hold = started.elapsed();
         Ok(out)
     }
 

@@ -85,6 +85,19 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     /// Run in an application's transaction to announce its job to the
     /// workers of every process at commit, where the engine can.
     const ANNOUNCE_JOB: Option<&'static str>;
+    /// Run in a transaction whose commit need not wait for the disk (what
+    /// it writes may be lost in a crash of the machine, never half of it),
+    /// where the engine can tell.
+    const LAZY_COMMIT: Option<&'static str>;
+    /// Rows per transaction of an import ([`import`]).
+    const IMPORT_BATCH: usize;
+    /// Run on an import's connection before it writes; the connection is
+    /// closed after the import, never handed to anyone else.
+    const IMPORT_SETUP: Option<&'static str>;
+    /// Where writers wait for one another: a statement whose answer
+    /// changes when another connection has committed since this one last
+    /// asked. An import that sees it change gives way ([`import`]).
+    const DATA_VERSION: Option<&'static str>;
     /// How long a cached hot read is served ([`cache`]): short where other
     /// processes' writes are not announced, a safety net where they are.
     const CACHE_TTL: std::time::Duration;
@@ -120,6 +133,11 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     /// Whether the import recorded as `owner` can still be running; a batch
     /// whose owner is gone (a process killed) is abandoned.
     async fn import_owner_alive(conn: &mut Conn<Self>, owner: &str) -> Result<bool>;
+    /// Starts what helps an import on a connection of its own while the
+    /// import writes, until `stop` fires or is dropped; by default nothing.
+    fn import_companion(pool: &Pool<Self::Db>, stop: tokio::sync::oneshot::Receiver<()>) {
+        let _ = (pool, stop);
+    }
 }
 
 /// What a listener hears: [`Dialect::listen`].

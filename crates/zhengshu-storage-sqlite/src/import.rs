@@ -29,43 +29,59 @@ impl BulkInsert<SqliteDialect> for SqliteBulk {
         at: Timestamp,
         batch: i64,
     ) -> Result<HashSet<String>> {
-        let now = ms(at);
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO certificates (number, management_number, name, sex, birth_date, id_type, \
-             id_cipher, id_index, qualification_code, category, specialty, level, approval_date, \
-             issue_date, photo, created_at_ms, updated_at_ms, import_batch) ",
-        );
-        qb.push_values(rows, |mut b, r| {
-            let sealed = vault.seal(&r.id);
-            b.push_bind(r.number.as_str().to_owned())
-                .push_bind(r.management_number.clone())
-                .push_bind(r.name.as_str().to_owned())
-                .push_bind(r.sex.map(|s| s.code()))
-                .push_bind(day_text(r.birth_date))
-                .push_bind(r.id.id_type.code())
-                .push_bind(sealed.cipher)
-                .push_bind(sealed.index)
-                .push_bind(r.qualification.as_str().to_owned())
-                .push_bind(r.category.clone())
-                .push_bind(r.specialty.clone())
-                .push_bind(r.level.clone())
-                .push_bind(day_text(r.approval_date))
-                .push_bind(r.issue_date.to_string())
-                .push_bind(r.photo.clone())
-                .push_bind(now)
-                .push_bind(now)
-                .push_bind(batch);
-        });
-        qb.push(" ON CONFLICT (number) DO NOTHING RETURNING number");
-        Ok(qb
-            .build_query_scalar::<String>()
-            .persistent(true)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(map_err::<SqliteDialect>)?
-            .into_iter()
-            .collect())
+        let mut inserted = HashSet::with_capacity(rows.len());
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            inserted.extend(insert_chunk(conn, chunk, vault, ms(at), batch).await?);
+        }
+        Ok(inserted)
     }
+}
+
+/// Rows per `INSERT`: SQLite binds at most 32,766 parameters per
+/// statement (a batch may be larger); every full chunk has the same text,
+/// prepared once. Placeholders are `?`, bound in order: numbered ones
+/// would be looked up by name, at a cost that grows with their square.
+const ROWS_PER_INSERT: usize = 1000;
+
+async fn insert_chunk(
+    conn: &mut SqliteConnection,
+    rows: &[NewCertificate],
+    vault: &IdVault,
+    now: i64,
+    batch: i64,
+) -> Result<Vec<String>> {
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO certificates (number, management_number, name, sex, birth_date, id_type, \
+         id_cipher, id_index, qualification_code, category, specialty, level, approval_date, \
+         issue_date, photo, created_at_ms, updated_at_ms, import_batch) ",
+    );
+    qb.push_values(rows, |mut b, r| {
+        let sealed = vault.seal(&r.id);
+        b.push_bind(r.number.as_str().to_owned())
+            .push_bind(r.management_number.clone())
+            .push_bind(r.name.as_str().to_owned())
+            .push_bind(r.sex.map(|s| s.code()))
+            .push_bind(day_text(r.birth_date))
+            .push_bind(r.id.id_type.code())
+            .push_bind(sealed.cipher)
+            .push_bind(sealed.index)
+            .push_bind(r.qualification.as_str().to_owned())
+            .push_bind(r.category.clone())
+            .push_bind(r.specialty.clone())
+            .push_bind(r.level.clone())
+            .push_bind(day_text(r.approval_date))
+            .push_bind(r.issue_date.to_string())
+            .push_bind(r.photo.clone())
+            .push_bind(now)
+            .push_bind(now)
+            .push_bind(batch);
+    });
+    qb.push(" ON CONFLICT (number) DO NOTHING RETURNING number");
+    qb.build_query_scalar::<String>()
+        .persistent(true)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_err::<SqliteDialect>)
 }
 
 /// This process, as `PID/START` (its start time in clock ticks since boot),

@@ -58,6 +58,16 @@ impl Dialect for SqliteDialect {
     const READERS: usize = 4;
     // One process owns the file: its workers are woken in-process.
     const ANNOUNCE_JOB: Option<&'static str> = None;
+    // `synchronous = NORMAL` already commits without waiting for the disk.
+    const LAZY_COMMIT: Option<&'static str> = None;
+    /// One writer at a time: a holder's write waits for at most one batch.
+    const IMPORT_BATCH: usize = 1000;
+    /// Each batch's commit appends the pages it touched to the log; the
+    /// [companion](Self::import_companion) copies them back into the
+    /// database. The import's own connection checkpoints only should the
+    /// log pass 80 MiB.
+    const IMPORT_SETUP: Option<&'static str> = Some("PRAGMA wal_autocheckpoint = 20000");
+    const DATA_VERSION: Option<&'static str> = Some("PRAGMA data_version");
     // Nothing announces another process's writes (a command such as
     // `zhengshu import` beside the server): a cached read is
     // at most a second old.
@@ -77,7 +87,11 @@ impl Dialect for SqliteDialect {
             // places, and the certificates' stay cached between the
             // recorder's transactions instead of spilling mid-transaction
             // and being read again.
-            .pragma("cache_size", "-16384");
+            .pragma("cache_size", "-16384")
+            // A statement's journal (a multi-row insert that may fail
+            // half-way inside a transaction keeps one) in memory, not in a
+            // temporary file written page by page.
+            .pragma("temp_store", "memory");
         // A file cannot hang up: no ping before each query (the pool's
         // default), which would cost a trip to the connection's thread.
         SqlitePoolOptions::new()
@@ -179,6 +193,32 @@ impl Dialect for SqliteDialect {
 
     async fn import_owner_alive(_conn: &mut SqliteConnection, owner: &str) -> Result<bool> {
         Ok(import::owner_alive(owner))
+    }
+
+    /// Checkpoints (`PASSIVE`: it waits for no reader or writer) every
+    /// 50 ms on a connection of its own while an import writes: the log is
+    /// copied back on the other core, beside the import, instead of by
+    /// whichever connection commits when the log passes its limit — the
+    /// import's, or a holder's request that would then wait for it.
+    fn import_companion(pool: &SqlitePool, mut stop: tokio::sync::oneshot::Receiver<()>) {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let Ok(mut conn) = pool.acquire().await else {
+                return;
+            };
+            loop {
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&mut *conn)
+                    .await
+                {
+                    tracing::debug!(error = %e, "checkpoint beside an import failed");
+                }
+                tokio::select! {
+                    _ = &mut stop => return,
+                    () = tokio::time::sleep(Duration::from_millis(50)) => {}
+                }
+            }
+        });
     }
 }
 

@@ -166,6 +166,9 @@ pub enum RowOutcome {
 /// import dropped or killed without either is discarded by the next import.
 #[async_trait]
 pub trait ImportTx: Send {
+    /// Rows per [`write`](Self::write) the engine does best with: as many
+    /// as keep each write short where writers wait for one another.
+    fn batch_rows(&self) -> usize;
     /// Inserts `rows`; with `update`, rows whose number exists replace the
     /// stored fields (and each change is audited with before and after).
     async fn write(
