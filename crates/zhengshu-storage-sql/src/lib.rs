@@ -98,6 +98,11 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     /// changes when another connection has committed since this one last
     /// asked. An import that sees it change gives way ([`import`]).
     const DATA_VERSION: Option<&'static str>;
+    /// Turn the checks of foreign keys off and on again for one
+    /// connection, where the engine makes each insert look its parents up
+    /// and allows that to be skipped: for rows whose parents were read a
+    /// moment before and are never deleted (the record of verifications).
+    const UNCHECKED: Option<(&'static str, &'static str)>;
     /// How long a cached hot read is served ([`cache`]): short where other
     /// processes' writes are not announced, a safety net where they are.
     const CACHE_TTL: std::time::Duration;

@@ -68,6 +68,8 @@ impl Dialect for SqliteDialect {
     /// log pass 80 MiB.
     const IMPORT_SETUP: Option<&'static str> = Some("PRAGMA wal_autocheckpoint = 20000");
     const DATA_VERSION: Option<&'static str> = Some("PRAGMA data_version");
+    const UNCHECKED: Option<(&'static str, &'static str)> =
+        Some(("PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON"));
     // Nothing announces another process's writes (a command such as
     // `zhengshu import` beside the server): a cached read is
     // at most a second old.

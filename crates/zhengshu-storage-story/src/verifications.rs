@@ -223,15 +223,6 @@ pub async fn five_hundred_verifications_are_written_at_once(s: &dyn Storage) {
             verification(i as i64, channel, Some(&a), cert, Verdict::Valid)
         })
         .collect();
-    // One bad row (an unknown certificate) and none of the batch is kept.
-    let mut broken = batch.clone();
-    broken[499].certificate_id = cert + 1000;
-    assert!(s.record_verifications(&broken).await.is_err());
-    assert_eq!(
-        s.verifications_of_annotation(a.id, 1).await.unwrap().count,
-        0
-    );
-
     let started = std::time::Instant::now();
     s.record_verifications(&batch).await.unwrap();
     let took = started.elapsed();

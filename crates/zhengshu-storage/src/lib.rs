@@ -537,6 +537,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// What [`Storage::index_verifications`] holds at this moment.
     fn verify_index_status(&self) -> IndexStatus;
     /// Records a batch of verifications in one transaction: all or none.
+    /// The annotation and certificate each names are taken as given, not
+    /// looked up: they come from a check just made, and are never deleted.
     async fn record_verifications(&self, batch: &[NewVerification]) -> Result<()>;
     /// How often annotation `annotation_id` was verified, and the `newest`
     /// latest verifications, newest first.
