@@ -6,7 +6,8 @@
 //! applications for one certificate run one after the other while others go
 //! on in parallel, that workers claim jobs with `FOR UPDATE SKIP LOCKED`,
 //! date columns, unique violations by constraint name, the dump, bulk
-//! insertion with `COPY`, and who runs an import (its server process).
+//! insertion with `COPY`, who runs an import (its server process), and
+//! `TCP_NODELAY` on the connections ([`nodelay`]).
 #![forbid(unsafe_code)]
 
 pub mod backup;
