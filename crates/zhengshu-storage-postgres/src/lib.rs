@@ -7,7 +7,7 @@
 //! on in parallel, that workers claim jobs with `FOR UPDATE SKIP LOCKED`,
 //! date columns, unique violations by constraint name, the dump, bulk
 //! insertion with `COPY`, who runs an import (its server process), and
-//! `TCP_NODELAY` on the connections ([`nodelay`]).
+//! `TCP_NODELAY` on the connections (`nodelay.rs`).
 #![forbid(unsafe_code)]
 
 pub mod backup;
