@@ -198,10 +198,10 @@ async fn run(
     };
     let mut db = storage.begin_import(&options.actor).await?;
     let (tx, mut rx) = mpsc::channel::<Parsed>(4);
-    let mut reader_options = options.clone();
-    reader_options.batch_size = Some(options.batch_size.unwrap_or_else(|| db.batch_rows()));
+    let reader_options = options.clone();
+    let size = options.batch_size.unwrap_or_else(|| db.batch_rows()).max(1);
     let reader =
-        std::thread::spawn(move || read_rows(input, &reader_options, &qualifications, &tx));
+        std::thread::spawn(move || read_rows(input, &reader_options, size, &qualifications, &tx));
 
     let now = Timestamp::now();
     let fatal = match read_batches(
@@ -388,10 +388,11 @@ async fn body_qualifications(
     Ok(quals)
 }
 
-/// The reader thread: CSV records to parsed rows, in batches.
+/// The reader thread: CSV records to parsed rows, in batches of `size`.
 fn read_rows(
     input: impl Read,
     options: &ImportOptions,
+    size: usize,
     qualifications: &[QualificationCode],
     tx: &mpsc::Sender<Parsed>,
 ) {
@@ -425,7 +426,6 @@ fn read_rows(
     // the file are found without keeping the numbers themselves.
     let hasher = RandomState::new();
     let mut seen: HashMap<u64, u64> = HashMap::new();
-    let size = options.batch_size.unwrap_or(1000).max(1);
     let mut batch = Vec::with_capacity(size);
     loop {
         match next_record(&mut csv, &mut record) {

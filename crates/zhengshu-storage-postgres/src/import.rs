@@ -3,9 +3,7 @@
 //! the batch's numbers that exist are looked up first; should a concurrent
 //! import insert one of the rest meanwhile, the `COPY` is undone to a
 //! savepoint and the batch goes through `INSERT … ON CONFLICT DO NOTHING`
-//! from column arrays instead. A batch's commit does not wait for the
-//! disk (`synchronous_commit = off` for its transaction): nothing of it is
-//! visible before the publication, which does.
+//! from column arrays instead.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -41,12 +39,6 @@ impl BulkInsert<PgDialect> for PgBulk {
         at: Timestamp,
         batch: i64,
     ) -> Result<HashSet<String>> {
-        // Staged rows are invisible until the publication, whose commit
-        // waits for the log up to itself and so for these rows too: their
-        // own commits need not wait for the disk.
-        if let Some(lazy) = <PgDialect as zhengshu_storage_sql::Dialect>::LAZY_COMMIT {
-            execute(conn, lazy).await?;
-        }
         let numbers: Vec<&str> = rows.iter().map(|r| r.number.as_str()).collect();
         let existing: HashSet<String> =
             sqlx::query_scalar("SELECT number FROM certificates WHERE number = ANY($1)")

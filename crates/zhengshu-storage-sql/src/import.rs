@@ -293,6 +293,15 @@ where
         self.give_way().await?;
         let started = std::time::Instant::now();
         let mut tx = D::begin_write_on(&mut *self.conn).await?;
+        // Staged rows are invisible until the publication, whose commit
+        // waits for the log up to itself and so for these rows too: their
+        // own commits need not wait for the disk.
+        if let Some(lazy) = D::LAZY_COMMIT {
+            sqlx::query(lazy)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<D>)?;
+        }
         let inserted = self
             .bulk
             .insert(&mut *tx, rows, &self.vault, at, self.batch)
