@@ -9,9 +9,14 @@ use crate::Day;
 
 /// China Standard Time, the zone in which every calendar day is counted.
 pub fn china_tz() -> TimeZone {
-    // The bundled tzdb always has it; the fixed offset is only a fallback
-    // (China has kept UTC+8 without daylight saving since 1991).
-    TimeZone::get("Asia/Shanghai").unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)))
+    // Looked up once: the database's look-up reads the clock and takes a
+    // lock each time, on every verification's path.
+    static CHINA: std::sync::LazyLock<TimeZone> = std::sync::LazyLock::new(|| {
+        // The bundled tzdb always has it; the fixed offset is only a
+        // fallback (China has kept UTC+8 without daylight saving since 1991).
+        TimeZone::get("Asia/Shanghai").unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)))
+    });
+    CHINA.clone()
 }
 
 /// The calendar day of `at` in China Standard Time.

@@ -79,11 +79,9 @@ impl Dialect for PgDialect {
     /// Readers never wait for a writer here: batches can be larger, and
     /// cost fewer round trips and commits.
     const IMPORT_BATCH: usize = 5000;
-    const IMPORT_SETUP: Option<&'static str> = None;
+    const BULK_SETUP: Option<&'static str> = None;
     // Writers of different rows never wait for one another.
     const DATA_VERSION: Option<&'static str> = None;
-    // Skipping the checks' triggers needs a superuser.
-    const UNCHECKED: Option<(&'static str, &'static str)> = None;
     /// Other processes' writes are announced by the triggers of migration
     /// 0015; the time to live only bounds a fault nothing reported.
     const CACHE_TTL: Duration = Duration::from_secs(30);

@@ -120,7 +120,7 @@ where
         cache: Arc<crate::cache::Cache>,
     ) -> Result<Self> {
         let mut conn = pool.acquire().await.map_err(map_err::<D>)?;
-        if let Some(setup) = D::IMPORT_SETUP {
+        if let Some(setup) = D::BULK_SETUP {
             conn.close_on_drop();
             sqlx::query(setup)
                 .execute(&mut *conn)

@@ -91,18 +91,15 @@ pub trait Dialect: Send + Sync + Sized + std::fmt::Debug + 'static {
     const LAZY_COMMIT: Option<&'static str>;
     /// Rows per transaction of an import (`import.rs`).
     const IMPORT_BATCH: usize;
-    /// Run on an import's connection before it writes; the connection is
-    /// closed after the import, never handed to anyone else.
-    const IMPORT_SETUP: Option<&'static str>;
+    /// Run on a connection that writes in bulk before it writes: an
+    /// import's (closed after the import, never handed to anyone else)
+    /// and the recorder's of verifications (held for the store's life;
+    /// run before each batch, so that a fresh connection gets it too).
+    const BULK_SETUP: Option<&'static str>;
     /// Where writers wait for one another: a statement whose answer
     /// changes when another connection has committed since this one last
     /// asked. An import that sees it change gives way (`import.rs`).
     const DATA_VERSION: Option<&'static str>;
-    /// Turn the checks of foreign keys off and on again for one
-    /// connection, where the engine makes each insert look its parents up
-    /// and allows that to be skipped: for rows whose parents were read a
-    /// moment before and are never deleted (the record of verifications).
-    const UNCHECKED: Option<(&'static str, &'static str)>;
     /// How long a cached hot read is served (`cache.rs`): short where other
     /// processes' writes are not announced, a safety net where they are.
     const CACHE_TTL: std::time::Duration;

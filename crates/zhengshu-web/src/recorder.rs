@@ -98,8 +98,16 @@ async fn flusher(storage: Arc<dyn Storage>, mut rx: mpsc::Receiver<Message>) {
 /// every later verification back.
 async fn write(storage: &dyn Storage, pending: &mut Vec<NewVerification>) {
     for batch in pending.chunks(BATCH) {
-        if let Err(e) = storage.record_verifications(batch).await {
-            tracing::error!(error = %e, count = batch.len(), "verifications not recorded");
+        let started = std::time::Instant::now();
+        match storage.record_verifications(batch).await {
+            Ok(()) => tracing::debug!(
+                count = batch.len(),
+                ms = started.elapsed().as_secs_f64() * 1000.0,
+                "verifications recorded"
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, count = batch.len(), "verifications not recorded")
+            }
         }
     }
     pending.clear();
